@@ -115,6 +115,12 @@ type Draft struct {
 	Sensitive      bool       // media marked sensitive
 	Visibility     Visibility // "" lets the adapter choose public
 	Language       string     // ISO 639-1; "" when unknown
+	// Mentions lists the handles (in the target's own form, without '@')
+	// that Text mentions on purpose. An adapter whose network notifies the
+	// people a post mentions refuses, with a Rejected/ReasonInvalid error,
+	// a Text that would mention anyone else: the last guard against pinging
+	// the wrong person.
+	Mentions []string
 	// Media carries new alt texts for MediaIDs on Edit (same order), where
 	// the network can change them in place.
 	Media []Media
