@@ -1,6 +1,6 @@
 module github.com/dualpower/dualpower
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/dghubble/oauth1 v0.7.3 // indirect
@@ -10,6 +10,7 @@ require (
 	github.com/mattn/go-isatty v0.0.20 // indirect
 	github.com/mattn/go-mastodon v0.0.13 // indirect
 	github.com/prometheus/client_golang v1.25.0 // indirect
+	github.com/rivo/uniseg v0.4.7 // indirect
 	github.com/robfig/cron/v3 v3.0.1 // indirect
 	github.com/rs/zerolog v1.35.1 // indirect
 	github.com/tomnomnom/linkheader v0.0.0-20250811210735-e5fe3b51442e // indirect
