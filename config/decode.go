@@ -25,11 +25,12 @@ import (
 func Parse(path string, data []byte, env func(string) (string, bool)) (*Config, error) {
 	p := newParser(path, env)
 	c := defaults(path)
-	if root := p.document(data); root != nil {
+	root := p.document(data)
+	if root != nil {
 		p.top(c, root)
 	}
-	if !p.tooDeep {
-		p.validate(c)
+	if !p.broken && !p.tooDeep {
+		p.validate(c, root)
 	}
 	if err := p.err(); err != nil {
 		return nil, err
@@ -72,6 +73,11 @@ func defaultRules() Rules {
 var topKeys = []string{"data_dir", "log", "http", "accounts", "links", "mentions", "announcements"}
 
 func (p *parser) top(c *Config, root *yaml.Node) {
+	if r := p.resolve(root); r != nil && !isNull(r) && r.Kind != yaml.MappingNode {
+		p.broken = true
+		p.add(r, "", "the file must hold keys (accounts:, links: …), not %s", kindName(r))
+		return
+	}
 	for _, f := range p.fields(root, "") {
 		switch f.key {
 		case "data_dir":
@@ -225,7 +231,7 @@ func (p *parser) account(f field) *Account {
 		allowed = append(allowed, s, s+"_file")
 	}
 	present := map[string]field{} // secret and setting keys seen, by base key
-	unread := map[string]bool{}   // secrets whose file could not be read
+	reported := map[string]bool{} // keys already reported: no "missing" too
 	for _, g := range fields {
 		switch {
 		case g.key == "network":
@@ -269,6 +275,8 @@ func (p *parser) account(f field) *Account {
 			present[g.key] = g
 			if s, ok := p.str(g); ok {
 				a.Settings[g.key] = s
+			} else {
+				reported[g.key] = true
 			}
 		case slices.Contains(info.Secrets, g.key):
 			if other, both := present[g.key]; both {
@@ -278,6 +286,8 @@ func (p *parser) account(f field) *Account {
 			present[g.key] = g
 			if s, ok := p.str(g); ok {
 				a.Secrets[g.key] = providers.Secret(s)
+			} else {
+				reported[g.key] = true
 			}
 		case strings.HasSuffix(g.key, "_file") && slices.Contains(info.Secrets, strings.TrimSuffix(g.key, "_file")):
 			base := strings.TrimSuffix(g.key, "_file")
@@ -286,16 +296,22 @@ func (p *parser) account(f field) *Account {
 				continue
 			}
 			present[base] = g
+			reported[base] = true // unless read below
 			if s, ok := p.value(g, "the path of a file holding "+base); ok {
 				if v, err := p.readSecret(s); err != nil {
 					p.add(g.knode, g.path, "%v", err)
-					unread[base] = true
+					reported[base] = true
 				} else {
 					a.Secrets[base] = providers.Secret(v)
+					reported[base] = false
 				}
 			}
 		default:
-			p.unknown(g, allowed)
+			// A near miss of a required key ("acess_token") is reported
+			// once, as a misspelling, not again as a missing key.
+			if s := p.unknown(g, allowed); s != "" {
+				reported[strings.TrimSuffix(s, "_file")] = true
+			}
 		}
 	}
 	for _, r := range info.Required {
@@ -306,16 +322,14 @@ func (p *parser) account(f field) *Account {
 		} else {
 			empty = a.Settings[r] == ""
 		}
-		if !empty {
+		if !empty || reported[r] {
 			continue
 		}
 		g, set := present[r]
 		switch {
 		case set && isSecret && strings.HasSuffix(g.key, "_file"):
 			// Read failures are reported already; an empty file is not.
-			if !unread[r] {
-				p.add(g.knode, g.path, "the file is empty; put the %s in it", r)
-			}
+			p.add(g.knode, g.path, "the file is empty; put the %s in it", r)
 		case set:
 			p.add(g.knode, g.path, "is empty; it is required (if it comes from ${…}, check that variable)")
 		case isSecret:

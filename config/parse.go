@@ -30,6 +30,7 @@ type parser struct {
 	problems []*Problem
 	steps    int
 	tooDeep  bool
+	broken   bool                  // the document could not be read as a mapping
 	pos      map[string]*yaml.Node // key path -> node it was read from
 }
 
@@ -120,6 +121,7 @@ func (p *parser) document(data []byte) (root *yaml.Node) {
 		// it is a problem with the file, not a crash of the daemon.
 		if r := recover(); r != nil {
 			root = nil
+			p.broken = true
 			p.add(nil, "", "cannot parse the YAML: %v", r)
 		}
 	}()
@@ -130,6 +132,7 @@ func (p *parser) document(data []byte) (root *yaml.Node) {
 			return nil // empty file: an empty config, validated as such
 		}
 		p.yamlError(err)
+		p.broken = true
 		return nil
 	}
 	var next yaml.Node
@@ -137,9 +140,11 @@ func (p *parser) document(data []byte) (root *yaml.Node) {
 	case errors.Is(err, io.EOF):
 	case err != nil:
 		p.yamlError(err)
+		p.broken = true
 		return nil
 	default:
 		p.add(&next, "", "a second YAML document (after ---); put everything in one document")
+		p.broken = true
 		return nil
 	}
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
@@ -267,12 +272,13 @@ func (p *parser) fields(n *yaml.Node, path string) []field {
 
 // unknown reports a key that is not allowed where it is, suggesting the
 // nearest allowed one. The key's value is never repeated.
-func (p *parser) unknown(f field, allowed []string) {
+func (p *parser) unknown(f field, allowed []string) (suggested string) {
 	if best := nearest(f.key, allowed); best != "" {
 		p.add(f.knode, f.path, "unknown key; did you mean %q?", best)
-		return
+		return best
 	}
 	p.add(f.knode, f.path, "unknown key; allowed here: %s", strings.Join(allowed, ", "))
+	return ""
 }
 
 // nearest returns the allowed key closest to k by edit distance, if close.
@@ -514,18 +520,21 @@ func (p *parser) date(f field, endOfDay bool) (time.Time, bool) {
 // window decodes {from: date, until: date}.
 func (p *parser) window(f field) Window {
 	var w Window
+	var from, until string
 	for _, g := range p.fields(f.val, f.path) {
 		switch g.key {
 		case "from":
 			w.From, _ = p.date(g, false)
+			from, _, _ = p.scalar(g)
 		case "until":
 			w.Until, _ = p.date(g, true)
+			until, _, _ = p.scalar(g)
 		default:
 			p.unknown(g, []string{"from", "until"})
 		}
 	}
 	if !w.From.IsZero() && !w.Until.IsZero() && w.From.After(w.Until) {
-		p.add(f.knode, f.path, "from (%s) is after until (%s); swap them", w.From.Format(time.RFC3339), w.Until.Format(time.RFC3339))
+		p.add(f.knode, f.path, "from %s is after until %s; swap them", from, until)
 	}
 	return w
 }

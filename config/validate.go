@@ -4,13 +4,19 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // validate checks what needs the whole file: names that refer to accounts,
 // and links that together would mirror a post twice.
-func (p *parser) validate(c *Config) {
+func (p *parser) validate(c *Config, root *yaml.Node) {
 	if len(c.Accounts) == 0 {
-		p.add(nil, "accounts", "none defined; add at least one account (see config.example.yaml)")
+		at := root
+		if n, ok := p.pos["accounts"]; ok {
+			at = n
+		}
+		p.add(at, "accounts", "none defined; add at least one account (see config.example.yaml)")
 	}
 	known := func() string {
 		if len(c.AccountNames) == 0 {
