@@ -1,0 +1,152 @@
+package bridge
+
+import (
+	"context"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/dualpower/dualpower/config"
+	"github.com/dualpower/dualpower/providers"
+)
+
+// account is one configured account at run time: its provider, its
+// capabilities, and the goroutines that read it (intake) and write to it
+// (its worker).
+type account struct {
+	name string
+	cfg  *config.Account
+	p    providers.Provider
+	caps providers.Capabilities
+	log  zerolog.Logger
+
+	// gate orders an account's events after its own publishes: the worker
+	// holds it from the moment it starts a publish until the ledger has
+	// recorded the mirror, and intake takes it before recording an event
+	// from this account. So a target's stream that reports our new post
+	// before the publish call returns waits, and finds it a known mirror
+	// instead of taking it for a new origin.
+	gate sync.Mutex
+
+	wake chan struct{} // new work is queued for this account
+	idle chan struct{} // closed to tell the worker to stop once idle
+
+	mu           sync.Mutex
+	id           providers.Identity
+	limitedUntil time.Time // no request before this (a rate-limit reset)
+	paused       bool
+	resume       chan struct{} // closed when a paused account resumes
+	idleOnce     sync.Once
+}
+
+func (e *Engine) newAccount(c *config.Account, p providers.Provider) *account {
+	return &account{
+		name:   c.Name,
+		cfg:    c,
+		p:      p,
+		caps:   providers.CapabilitiesOf(p),
+		log:    e.log.With().Str("account", c.Name).Str("network", c.Network).Logger(),
+		wake:   make(chan struct{}, 1),
+		idle:   make(chan struct{}),
+		resume: make(chan struct{}),
+	}
+}
+
+// logCtx attaches the account's logger for the adapter to use.
+func (a *account) logCtx(ctx context.Context) context.Context { return a.log.WithContext(ctx) }
+
+func (a *account) identity() providers.Identity {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.id
+}
+
+func (a *account) setIdentity(id providers.Identity) {
+	a.mu.Lock()
+	a.id = id
+	a.mu.Unlock()
+}
+
+// notify wakes the worker without blocking.
+func (a *account) notify() {
+	select {
+	case a.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (a *account) stopWhenIdle() { a.idleOnce.Do(func() { close(a.idle) }) }
+
+// limitUntil records a rate-limit reset: nothing is sent to the account
+// before it.
+func (a *account) limitUntil(t time.Time) {
+	a.mu.Lock()
+	if t.After(a.limitedUntil) {
+		a.limitedUntil = t
+	}
+	a.mu.Unlock()
+}
+
+func (a *account) limited(now time.Time) (time.Time, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.limitedUntil, now.Before(a.limitedUntil)
+}
+
+// pause stops work on the account until its credentials are fixed; other
+// accounts do not notice.
+func (a *account) pause(e *Engine, err error) {
+	a.mu.Lock()
+	already := a.paused
+	a.paused = true
+	a.mu.Unlock()
+	if already {
+		return
+	}
+	why := err.Error()
+	if perr := e.st.Pause(a.name, why); perr != nil {
+		a.log.Error().Err(perr).Msg("cannot record the pause in the ledger")
+	}
+	a.log.Error().Err(err).Msg("account paused: its credentials were refused; fix them in the config and reload (SIGHUP)")
+}
+
+func (a *account) unpause() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.paused {
+		a.paused = false
+		close(a.resume)
+		a.resume = make(chan struct{})
+	}
+}
+
+func (a *account) isPaused() (bool, chan struct{}) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.paused, a.resume
+}
+
+// backoff is an exponential delay with jitter, for retrying a stream or a
+// poll that failed: 1 s, 2 s, 4 s … up to max, each ±25 %.
+func backoff(attempt int, max time.Duration) time.Duration {
+	d := time.Second << min(attempt, 16)
+	if d > max || d <= 0 {
+		d = max
+	}
+	j := 0.75 + rand.Float64()/2
+	return time.Duration(float64(d) * j)
+}
+
+// sleep waits d or until ctx ends; it reports whether the wait was whole.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

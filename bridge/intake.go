@@ -1,0 +1,261 @@
+package bridge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/dualpower/dualpower/config"
+	"github.com/dualpower/dualpower/providers"
+	"github.com/dualpower/dualpower/store"
+)
+
+// stream reads a streaming source until ctx ends. The adapter reconnects
+// by itself; this loop only restarts it if it returns early with an error
+// other than a refused token.
+func (a *account) stream(ctx context.Context, e *Engine) {
+	for attempt := 0; ctx.Err() == nil; attempt++ {
+		if paused, resume := a.isPaused(); paused {
+			select {
+			case <-resume:
+			case <-ctx.Done():
+				return
+			}
+		}
+		cursor, err := e.st.Cursor(a.name)
+		if err != nil {
+			a.log.Error().Err(err).Msg("cannot read the cursor")
+			return
+		}
+		start := time.Now()
+		err = a.caps.Streamer.Stream(a.logCtx(ctx), cursor, func(ctx context.Context, ev providers.Event) error {
+			return e.handleEvent(ctx, a, ev)
+		})
+		if ctx.Err() != nil {
+			return
+		}
+		if providers.KindOf(err) == providers.Auth {
+			a.pause(e, err)
+			continue
+		}
+		if time.Since(start) > time.Minute {
+			attempt = 0
+		}
+		d := backoff(attempt, 5*time.Minute)
+		if reset, ok := a.limited(time.Now()); ok {
+			d = max(d, time.Until(reset))
+		}
+		a.log.Warn().Err(err).Dur("retry_in", d).Msg("stream stopped")
+		if !sleep(ctx, d) {
+			return
+		}
+	}
+}
+
+// poll reads a polling source once from its cursor.
+func (a *account) poll(ctx context.Context, e *Engine) {
+	if paused, _ := a.isPaused(); paused {
+		return
+	}
+	if reset, ok := a.limited(time.Now()); ok {
+		a.log.Debug().Time("until", reset).Msg("poll skipped: rate limited")
+		return
+	}
+	cursor, err := e.st.Cursor(a.name)
+	if err != nil {
+		a.log.Error().Err(err).Msg("cannot read the cursor")
+		return
+	}
+	events, next, err := a.caps.Poller.Poll(a.logCtx(ctx), cursor)
+	if err != nil {
+		if ctx.Err() != nil {
+			return
+		}
+		switch providers.KindOf(err) {
+		case providers.Auth:
+			a.pause(e, err)
+		case providers.RateLimited:
+			a.limitUntil(providers.ResetOf(err))
+			a.log.Warn().Err(err).Msg("poll rate limited")
+		case providers.NotPermitted:
+			a.log.Error().Err(err).Msg("this account cannot be read; its links from it do nothing until that changes")
+		default:
+			a.log.Warn().Err(err).Msg("poll failed; the next scheduled poll tries again")
+		}
+		return
+	}
+	for _, ev := range events {
+		if err := e.handleEvent(ctx, a, ev); err != nil {
+			a.log.Error().Err(err).Msg("cannot record an event; the next poll reads it again")
+			return
+		}
+	}
+	if next != "" && next != cursor && (len(events) == 0 || events[len(events)-1].Cursor != next) {
+		if err := e.st.SetCursor(a.name, next); err != nil {
+			a.log.Error().Err(err).Msg("cannot advance the cursor")
+		}
+	}
+}
+
+// handleEvent judges one source event against every link from its account
+// and records it, the work it causes and the cursor in one ledger
+// transaction.
+func (e *Engine) handleEvent(ctx context.Context, src *account, ev providers.Event) error {
+	if ev.Ref.Account == "" {
+		ev.Ref.Account = src.name
+	}
+	// Wait for this account's publish in flight, if any (see account.gate).
+	src.gate.Lock()
+	defer src.gate.Unlock()
+
+	cfg := e.config()
+	now := e.now()
+	rec := store.Event{Ref: ev.Ref, Cursor: ev.Cursor}
+	if ev.Post != nil {
+		rec.Created = ev.Post.Created
+		rec.TextHash = textHash(ev.Post)
+	}
+	switch ev.Kind {
+	case providers.Created:
+		rec.Kind = store.Created
+	case providers.Edited:
+		rec.Kind = store.Edited
+	case providers.Deleted:
+		rec.Kind = store.Deleted
+	default:
+		return fmt.Errorf("bridge: unknown event kind %q", ev.Kind)
+	}
+	links := cfg.Source(src.name)
+	if len(links) > 0 {
+		rec.Link = links[0].Name
+	}
+	var skipped []store.Skip
+	for _, l := range links {
+		switch ev.Kind {
+		case providers.Created:
+			if ev.Post == nil {
+				continue
+			}
+			if ev.Post.Created.Before(e.linkStart(l)) {
+				continue // made before the link started: not ours to mirror
+			}
+			intents, skips := e.planCreated(l, ev.Post, now)
+			rec.Intents = append(rec.Intents, intents...)
+			rec.Skips = append(rec.Skips, skips...)
+			skipped = append(skipped, skips...)
+		case providers.Edited:
+			if l.Rules.Edits != "mirror" || ev.Post == nil {
+				continue
+			}
+			for _, to := range l.To {
+				rec.Intents = append(rec.Intents, store.NewIntent{Account: to, Kind: store.Edit,
+					Payload: encodePayload(payload{Link: l.Name, Post: ev.Post}), NotBefore: now.Add(l.Rules.Delay)})
+			}
+		case providers.Deleted:
+			if l.Rules.Deletes != "mirror" {
+				continue
+			}
+			for _, to := range l.To {
+				rec.Intents = append(rec.Intents, store.NewIntent{Account: to, Kind: store.Delete,
+					Payload: encodePayload(payload{Link: l.Name})})
+			}
+		}
+	}
+	res, err := e.st.Record(rec)
+	if err != nil {
+		return fmt.Errorf("bridge: recording %s %v: %w", ev.Kind, ev.Ref, err)
+	}
+	if res.Known {
+		src.log.Debug().Str("ref", ev.Ref.String()).Str("kind", string(ev.Kind)).Msg("known post: dropped (echo or second delivery)")
+		return nil
+	}
+	for _, s := range skipped {
+		e.obs.Skipped(rec.Link, s.Target, s.Reason)
+		src.log.Info().Str("ref", ev.Ref.String()).Str("target", s.Target).Str("reason", s.Reason).Msg("skipped")
+	}
+	for _, in := range rec.Intents {
+		if t := e.account(in.Account); t != nil {
+			t.notify()
+		}
+	}
+	return nil
+}
+
+// planCreated decides what a new post becomes on each target of a link.
+func (e *Engine) planCreated(l *config.Link, p *providers.Post, now time.Time) ([]store.NewIntent, []store.Skip) {
+	var intents []store.NewIntent
+	var skips []store.Skip
+	err := decide(l, p, now)
+	for _, to := range l.To {
+		if err != nil {
+			skips = append(skips, store.Skip{Target: to, Reason: err.Error()})
+			continue
+		}
+		if l.Rules.MaxPerHour > 0 && !e.brake(l, to, now) {
+			skips = append(skips, store.Skip{Target: to, Reason: fmt.Sprintf("safety brake: more than %d posts in an hour", l.Rules.MaxPerHour)})
+			continue
+		}
+		kind := store.Publish
+		if p.RepostOf != nil && l.Rules.Reposts == "native" {
+			kind = store.Repost
+		}
+		intents = append(intents, store.NewIntent{Account: to, Kind: kind,
+			Payload: encodePayload(payload{Link: l.Name, Post: p}), NotBefore: now.Add(l.Rules.Delay)})
+	}
+	return intents, skips
+}
+
+// brake counts a post against a link's max_per_hour on one target and
+// reports whether it may go.
+func (e *Engine) brake(l *config.Link, to string, now time.Time) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.brakes == nil {
+		e.brakes = map[string][]time.Time{}
+	}
+	key := l.Name + "\x00" + to
+	recent := e.brakes[key][:0]
+	for _, t := range e.brakes[key] {
+		if now.Sub(t) < time.Hour {
+			recent = append(recent, t)
+		}
+	}
+	if len(recent) >= l.Rules.MaxPerHour {
+		e.brakes[key] = recent
+		return false
+	}
+	e.brakes[key] = append(recent, now)
+	return true
+}
+
+// announce queues one firing of a scheduled announcement, once: the firing
+// is recorded as a synthetic origin, so a restart cannot post it twice.
+func (e *Engine) announce(ctx context.Context, an *config.Announcement) {
+	now := e.now()
+	if !an.Active.Contains(now) {
+		return
+	}
+	a := e.account(an.Account)
+	if a == nil {
+		return
+	}
+	firing := now.UTC().Truncate(time.Minute).Format(time.RFC3339)
+	res, err := e.st.Record(store.Event{
+		Kind:    store.Created,
+		Ref:     providers.Ref{Account: "announcement:" + an.Name, ID: firing},
+		Link:    "announcement:" + an.Name,
+		Created: now,
+		Intents: []store.NewIntent{{Account: an.Account, Kind: store.Announce, Payload: encodePayload(payload{Text: an.Text})}},
+	})
+	if err != nil {
+		if !errors.Is(ctx.Err(), context.Canceled) {
+			a.log.Error().Err(err).Str("announcement", an.Name).Msg("cannot queue the announcement")
+		}
+		return
+	}
+	if !res.Known {
+		a.log.Info().Str("announcement", an.Name).Str("firing", firing).Msg("announcement queued")
+		a.notify()
+	}
+}

@@ -1,0 +1,515 @@
+package bridge
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/dualpower/dualpower/providers"
+	"github.com/dualpower/dualpower/store"
+)
+
+// work runs one target account's queue in order until ctx ends or, after
+// stopWhenIdle, until nothing is due. First it reconciles the intents a
+// crash left with an unknown outcome.
+func (a *account) work(ctx context.Context, e *Engine) {
+	if unknown, err := e.st.Unknown(a.name); err != nil {
+		a.log.Error().Err(err).Msg("cannot list unfinished work")
+	} else {
+		for _, in := range unknown {
+			if ctx.Err() != nil {
+				return
+			}
+			a.log.Info().Uint64("intent", in.ID).Str("kind", in.Kind.String()).Msg("reconciling work left unfinished by a stop or crash")
+			a.execute(ctx, e, in)
+		}
+	}
+	for ctx.Err() == nil {
+		if paused, resume := a.isPaused(); paused {
+			select {
+			case <-resume:
+			case <-a.idle:
+				return
+			case <-ctx.Done():
+				return
+			}
+			continue
+		}
+		if reset, ok := a.limited(e.now()); ok {
+			if !a.waitUntil(ctx, reset) {
+				return
+			}
+			continue
+		}
+		select {
+		case <-a.idle:
+			// Stopping: take no new work; what is held is done.
+			return
+		default:
+		}
+		in, ok, next, err := e.st.Claim(a.name)
+		if err != nil {
+			a.log.Error().Err(err).Msg("cannot claim work from the ledger")
+			if !sleep(ctx, 5*time.Second) {
+				return
+			}
+			continue
+		}
+		if !ok {
+			if !a.waitWork(ctx, next, e.now()) {
+				return
+			}
+			continue
+		}
+		a.execute(ctx, e, in)
+	}
+}
+
+// waitUntil waits until t, or until told to stop.
+func (a *account) waitUntil(ctx context.Context, t time.Time) bool {
+	timer := time.NewTimer(time.Until(t))
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-a.idle:
+		return false
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// waitWork waits for new work, for the head of the queue to become due, or
+// for the stop.
+func (a *account) waitWork(ctx context.Context, next, now time.Time) bool {
+	var due <-chan time.Time
+	if !next.IsZero() {
+		t := time.NewTimer(max(next.Sub(now), time.Millisecond))
+		defer t.Stop()
+		due = t.C
+	}
+	select {
+	case <-a.wake:
+		return true
+	case <-due:
+		return true
+	case <-a.idle:
+		return false
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// outcome is what executing an intent came to.
+type outcome struct {
+	done  *store.Completion
+	skip  string // a reason to leave the work out for good, without error
+	err   error
+	hold  time.Time // held back by a cap or budget until then
+	why   string    // why held
+	since time.Time // the source post's creation, for latency
+}
+
+// execute does one intent and records its outcome. The account's gate is
+// held throughout, so intake does not record this account's events while
+// a publish is in flight.
+func (a *account) execute(ctx context.Context, e *Engine, in store.Intent) {
+	a.gate.Lock()
+	defer a.gate.Unlock()
+
+	var pl payload
+	if err := json.Unmarshal(in.Payload, &pl); err != nil {
+		a.record(ctx, e, in, outcome{err: &providers.Error{Kind: providers.Rejected, Reason: providers.ReasonInvalid, Op: "decode", Message: "the ledger holds an unreadable intent: " + err.Error()}})
+		return
+	}
+	log := a.log.With().Uint64("intent", in.ID).Str("kind", in.Kind.String()).Str("link", pl.Link).Str("origin", in.Origin.String()).Logger()
+	ctx = log.WithContext(ctx)
+	var out outcome
+	switch in.Kind {
+	case store.Publish:
+		out = e.execPublish(ctx, a, in, pl)
+	case store.Announce:
+		out = e.execAnnounce(ctx, a, in, pl)
+	case store.Edit:
+		out = e.execEdit(ctx, a, in, pl)
+	case store.Delete:
+		out = e.execDelete(ctx, a, in)
+	case store.Repost:
+		out = e.execRepost(ctx, a, in, pl)
+	default:
+		out.err = &providers.Error{Kind: providers.Rejected, Reason: providers.ReasonInvalid, Op: "execute", Message: "unknown intent kind " + in.Kind.String()}
+	}
+	if pl.Post != nil {
+		out.since = pl.Post.Created
+		if !pl.Post.Edited.IsZero() {
+			out.since = pl.Post.Edited
+		}
+	}
+	a.record(ctx, e, in, out)
+}
+
+// record writes an intent's outcome to the ledger and decides what happens
+// to the account: a refused token pauses it, a rate limit stops it until
+// the reset.
+func (a *account) record(ctx context.Context, e *Engine, in store.Intent, out outcome) {
+	log := a.log.With().Uint64("intent", in.ID).Str("kind", in.Kind.String()).Logger()
+	link := in.Link
+	var err error
+	switch {
+	case out.done != nil:
+		err = e.st.Complete(in.ID, *out.done)
+		if err == nil {
+			var lat time.Duration
+			if !out.since.IsZero() {
+				lat = e.now().Sub(out.since)
+			}
+			e.obs.Mirrored(link, a.name, in.Kind, lat)
+			log.Info().Strs("parts", out.done.Parts).Str("note", out.done.Note).Msg("mirrored")
+		}
+	case out.skip != "":
+		err = e.st.Skip(in.ID, out.skip)
+		if err == nil {
+			e.obs.Skipped(link, a.name, out.skip)
+			log.Info().Str("reason", out.skip).Msg("skipped")
+		}
+	case !out.hold.IsZero():
+		err = e.st.Fail(in.ID, store.Failure{Reason: out.why, RetryAt: out.hold})
+		log.Warn().Str("reason", out.why).Time("until", out.hold).Msg("held back")
+	case out.err != nil:
+		if ctx.Err() != nil {
+			// Shutting down mid-request: the outcome is unknown. Leave the
+			// intent claimed; the next start reconciles it.
+			log.Info().Msg("stopped mid-request; will be reconciled at the next start")
+			return
+		}
+		err = a.recordError(e, in, out.err)
+	}
+	if err != nil {
+		log.Error().Err(err).Msg("cannot record the outcome in the ledger; it will be reconciled at the next start")
+	}
+}
+
+func (a *account) recordError(e *Engine, in store.Intent, err error) error {
+	log := a.log.With().Uint64("intent", in.ID).Str("kind", in.Kind.String()).Logger()
+	switch providers.KindOf(err) {
+	case providers.Auth:
+		a.pause(e, err)
+		return e.st.Release(in.ID)
+	case providers.RateLimited:
+		reset := providers.ResetOf(err)
+		if reset.IsZero() {
+			reset = e.now().Add(time.Minute)
+		}
+		a.limitUntil(reset)
+		if serr := e.st.SetRateLimit(a.name, reset); serr != nil {
+			log.Error().Err(serr).Msg("cannot record the rate limit")
+		}
+		log.Warn().Time("reset", reset).Msg("rate limited: nothing is sent to this account before the reset")
+		return e.st.Fail(in.ID, store.Failure{Reason: "rate limited", RetryAt: reset})
+	case providers.Quota:
+		reset := providers.ResetOf(err)
+		if reset.IsZero() {
+			reset = e.now().Add(24 * time.Hour)
+		}
+		a.limitUntil(reset)
+		log.Warn().Err(err).Time("until", reset).Msg("the network's usage cap is reached; work is held")
+		return e.st.Fail(in.ID, store.Failure{Reason: "usage cap reached", RetryAt: reset})
+	case providers.Transient:
+		log.Warn().Err(err).Int("attempt", in.Attempts).Msg("failed; will retry")
+		return e.st.Fail(in.ID, store.Failure{Reason: err.Error()})
+	default:
+		e.obs.Failed(in.Link, a.name, reason(err))
+		log.Error().Err(err).Msg("failed for good")
+		return e.st.Fail(in.ID, store.Failure{Permanent: true, Reason: reason(err)})
+	}
+}
+
+// reason is the short form of an error recorded for status.
+func reason(err error) string {
+	var pe *providers.Error
+	if errors.As(err, &pe) {
+		r := pe.Kind.String()
+		if pe.Reason != "" {
+			r = string(pe.Reason)
+		}
+		if pe.Message != "" {
+			r += ": " + cutRunes(pe.Message, 200)
+		}
+		return r
+	}
+	return cutRunes(err.Error(), 200)
+}
+
+// mirrorParts returns the parts of the mirror of origin on account to.
+func (e *Engine) mirrorParts(origin providers.Ref, to string) ([]string, bool, error) {
+	m, ok, err := e.st.MirrorOn(origin, to)
+	if err != nil || !ok || m.State == store.PostDeleted || len(m.Parts) == 0 {
+		return nil, false, err
+	}
+	return m.Parts, true, nil
+}
+
+// execPublish mirrors a new post onto the account, as one post or a
+// thread of parts.
+func (e *Engine) execPublish(ctx context.Context, a *account, in store.Intent, pl payload) outcome {
+	cfg := e.config()
+	l, ok := cfg.Links[pl.Link]
+	if !ok || pl.Post == nil {
+		return outcome{skip: "link " + pl.Link + " is no longer configured"}
+	}
+	if rec, ok, err := e.st.Lookup(in.Origin); err != nil {
+		return outcome{err: err}
+	} else if ok && rec.State == store.PostDeleted {
+		return outcome{skip: "deleted at the source before it was mirrored"}
+	}
+	post := pl.Post
+	replyTo := ""
+	if post.ReplyTo != nil {
+		parent := providers.Ref{Account: in.Origin.Account, ID: post.ReplyTo.ID}
+		parts, ok, err := e.mirrorParts(parent, a.name)
+		if err != nil {
+			return outcome{err: err}
+		}
+		if !ok {
+			return outcome{skip: "reply to a post that was not mirrored"}
+		}
+		replyTo = parts[len(parts)-1]
+	}
+	limits, err := a.p.Limits(ctx)
+	if err != nil {
+		return outcome{err: err}
+	}
+	r, err := Render(post, l.Rules, e.ids, target{Network: a.cfg.Network, Limits: limits})
+	if err != nil {
+		var se *skipError
+		if errors.As(err, &se) {
+			return outcome{skip: se.reason}
+		}
+		return outcome{err: err}
+	}
+	spend, hold, why := e.checkBudget(a, r.Parts)
+	if !hold.IsZero() {
+		return outcome{hold: hold, why: why}
+	}
+	mediaIDs, err := e.uploadMedia(ctx, a, r, limits)
+	if err != nil {
+		return outcome{err: err}
+	}
+	ids, note, err := e.publishParts(ctx, a, in, r, replyTo, mediaIDs)
+	if err != nil {
+		return outcome{err: err}
+	}
+	return outcome{done: &store.Completion{Parts: ids, TextHash: textHash(post), Spend: spend, Note: note}}
+}
+
+// publishParts publishes the parts of a rendered post as a chain of
+// replies. On a retry it first looks for parts an earlier attempt already
+// published, so that no part is ever posted twice.
+func (e *Engine) publishParts(ctx context.Context, a *account, in store.Intent, r *Rendered, replyTo string, mediaIDs []string) ([]string, string, error) {
+	var ids []string
+	var note string
+	prev := replyTo
+	for i, text := range r.Parts {
+		d := providers.Draft{
+			Key:            fmt.Sprintf("%s-%d", in.Key, i),
+			Text:           text,
+			ReplyTo:        prev,
+			ContentWarning: r.ContentWarning,
+			Sensitive:      r.Sensitive,
+			Visibility:     r.Visibility,
+			Language:       r.Language,
+			Mentions:       r.Mentions,
+		}
+		if i == 0 {
+			d.MediaIDs = mediaIDs
+		}
+		id, n, err := e.publishOne(ctx, a, in, d)
+		if err != nil {
+			return nil, "", err
+		}
+		if n != "" {
+			note = n
+		}
+		ids = append(ids, id)
+		prev = id
+	}
+	return ids, note, nil
+}
+
+// publishOne publishes one part, reconciling first when an earlier attempt
+// may have published it.
+func (e *Engine) publishOne(ctx context.Context, a *account, in store.Intent, d providers.Draft) (string, string, error) {
+	since := in.FirstAttempt.Add(-time.Minute)
+	if in.Attempts > 1 && a.caps.Reconciler != nil {
+		if p, ok, err := a.caps.Reconciler.FindPublished(ctx, d, since); err != nil {
+			return "", "", err
+		} else if ok {
+			return p.ID, "", nil
+		}
+	}
+	p, err := a.caps.Publisher.Publish(ctx, d)
+	switch {
+	case err == nil:
+		return p.ID, "", nil
+	case errors.Is(err, providers.ErrDuplicate) && a.caps.Reconciler != nil:
+		// The network has this exact post already: an earlier attempt
+		// made it. Find it rather than post again.
+		if p, ok, ferr := a.caps.Reconciler.FindPublished(ctx, d, since); ferr == nil && ok {
+			return p.ID, "", nil
+		}
+		return "", "", err
+	case errors.Is(err, providers.ErrReplyRefused) && d.ReplyTo != "":
+		d.ReplyTo = ""
+		d.Key += "-standalone"
+		p, err := a.caps.Publisher.Publish(ctx, d)
+		if err != nil {
+			return "", "", err
+		}
+		return p.ID, "standalone: the network refused the reply", nil
+	}
+	return "", "", err
+}
+
+// execAnnounce posts a scheduled announcement.
+func (e *Engine) execAnnounce(ctx context.Context, a *account, in store.Intent, pl payload) outcome {
+	spend, hold, why := e.checkBudget(a, []string{pl.Text})
+	if !hold.IsZero() {
+		return outcome{hold: hold, why: why}
+	}
+	id, _, err := e.publishOne(ctx, a, in, providers.Draft{Key: in.Key, Text: pl.Text, Visibility: providers.Public})
+	if err != nil {
+		return outcome{err: err}
+	}
+	return outcome{done: &store.Completion{Parts: []string{id}, Spend: spend}}
+}
+
+// execEdit applies an edit of the origin to its mirror in place.
+func (e *Engine) execEdit(ctx context.Context, a *account, in store.Intent, pl payload) outcome {
+	cfg := e.config()
+	l, ok := cfg.Links[pl.Link]
+	if !ok || pl.Post == nil {
+		return outcome{skip: "link " + pl.Link + " is no longer configured"}
+	}
+	parts, ok, err := e.mirrorParts(in.Origin, a.name)
+	if err != nil {
+		return outcome{err: err}
+	}
+	if !ok {
+		return outcome{skip: "edit of a post that has no mirror here"}
+	}
+	limits, err := a.p.Limits(ctx)
+	if err != nil {
+		return outcome{err: err}
+	}
+	if a.caps.Editor == nil || !limits.CanEdit {
+		return outcome{skip: "edit not mirrored: " + a.cfg.Network + " cannot edit this account's posts"}
+	}
+	r, err := Render(pl.Post, l.Rules, e.ids, target{Network: a.cfg.Network, Limits: limits})
+	if err != nil {
+		var se *skipError
+		if errors.As(err, &se) {
+			return outcome{skip: "edit not mirrored: " + se.reason}
+		}
+		return outcome{err: err}
+	}
+	if len(r.Parts) != len(parts) {
+		return outcome{skip: fmt.Sprintf("edit not mirrored: it changes the thread from %d to %d parts", len(parts), len(r.Parts))}
+	}
+	newIDs := make([]string, len(parts))
+	changed := false
+	for i, text := range r.Parts {
+		p, err := a.caps.Editor.Edit(ctx, parts[i], providers.Draft{
+			Key: fmt.Sprintf("%s-%d", in.Key, i), Text: text, ContentWarning: r.ContentWarning,
+			Sensitive: r.Sensitive, Visibility: r.Visibility, Language: r.Language, Mentions: r.Mentions,
+		})
+		if err != nil {
+			if providers.KindOf(err) == providers.NotPermitted || errors.Is(err, &providers.Error{Kind: providers.Rejected, Reason: providers.ReasonEditDenied}) {
+				return outcome{skip: "edit not mirrored: " + reason(err)}
+			}
+			return outcome{err: err}
+		}
+		newIDs[i] = p.ID
+		changed = changed || p.ID != parts[i]
+	}
+	c := &store.Completion{TextHash: textHash(pl.Post)}
+	if changed {
+		c.Parts = newIDs
+	}
+	return outcome{done: c}
+}
+
+// execDelete deletes every part of the origin's mirror on the account.
+func (e *Engine) execDelete(ctx context.Context, a *account, in store.Intent) outcome {
+	parts, ok, err := e.mirrorParts(in.Origin, a.name)
+	if err != nil {
+		return outcome{err: err}
+	}
+	if !ok {
+		return outcome{done: &store.Completion{}}
+	}
+	if a.caps.Deleter == nil {
+		return outcome{skip: "delete not mirrored: " + a.cfg.Network + " adapter cannot delete"}
+	}
+	// Last part first, so a reader never sees a thread with a hole at its
+	// head.
+	for i := len(parts) - 1; i >= 0; i-- {
+		if err := a.caps.Deleter.Delete(ctx, parts[i]); err != nil {
+			return outcome{err: err}
+		}
+	}
+	return outcome{done: &store.Completion{}}
+}
+
+// execRepost reposts natively the target's mirror of the reposted post.
+func (e *Engine) execRepost(ctx context.Context, a *account, in store.Intent, pl payload) outcome {
+	if pl.Post == nil || pl.Post.RepostOf == nil {
+		return outcome{skip: "repost without its reposted post"}
+	}
+	if a.caps.Reposter == nil {
+		return outcome{skip: "repost not mirrored: " + a.cfg.Network + " adapter cannot repost"}
+	}
+	ref, ok := e.resolve(in.Origin.Account, pl.Post.RepostOf)
+	if !ok {
+		return outcome{skip: "repost of a post that has no mirror here"}
+	}
+	if rec, ok, err := e.st.Lookup(ref); err != nil {
+		return outcome{err: err}
+	} else if ok && rec.Role == store.Mirror {
+		return outcome{skip: "repost of a mirror: nothing to repost"}
+	}
+	parts, ok, err := e.mirrorParts(ref, a.name)
+	if err != nil {
+		return outcome{err: err}
+	}
+	if !ok {
+		return outcome{skip: "repost of a post that has no mirror here"}
+	}
+	if err := a.caps.Reposter.Repost(ctx, parts[0]); err != nil {
+		return outcome{err: err}
+	}
+	return outcome{done: &store.Completion{}}
+}
+
+// resolve finds the ledger Ref of a post another post points at: one of
+// the source account's own, or one of another configured account on the
+// same network, known by its handle.
+func (e *Engine) resolve(src string, l *providers.PostLink) (providers.Ref, bool) {
+	if l.Self {
+		return providers.Ref{Account: src, ID: l.ID}, true
+	}
+	srcAcct := e.account(src)
+	if srcAcct == nil || l.Author == "" {
+		return providers.Ref{}, false
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for name, a := range e.accounts {
+		if a.cfg.Network == srcAcct.cfg.Network && strings.EqualFold(a.identity().Handle, l.Author) {
+			return providers.Ref{Account: name, ID: l.ID}, true
+		}
+	}
+	return providers.Ref{}, false
+}
