@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -29,7 +30,7 @@ var testSecrets = []string{testConsumerKey, testConsumerSecret, testToken, testT
 type recorded struct {
 	Method string
 	Path   string
-	Query  map[string][]string
+	Query  url.Values
 	Header http.Header
 	Body   []byte
 }
@@ -61,6 +62,13 @@ func newServer(t *testing.T, h http.HandlerFunc) *server {
 	}))
 	t.Cleanup(s.Close)
 	return s
+}
+
+// setHandler replaces the handler for the requests that follow.
+func (s *server) setHandler(h http.HandlerFunc) {
+	s.mu.Lock()
+	s.handler = h
+	s.mu.Unlock()
 }
 
 func (s *server) requests() []recorded {
