@@ -118,8 +118,8 @@ func New(opt Options) (*Engine, error) {
 type nopObserver struct{}
 
 func (nopObserver) Mirrored(string, string, store.IntentKind, time.Duration) {}
-func (nopObserver) Skipped(string, string, string)                          {}
-func (nopObserver) Failed(string, string, string)                           {}
+func (nopObserver) Skipped(string, string, string)                           {}
+func (nopObserver) Failed(string, string, string)                            {}
 
 // Run starts intake and workers and blocks until ctx ends; then it stops
 // intake, gives in-flight work ShutdownGrace to finish and returns. It

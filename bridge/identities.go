@@ -24,7 +24,9 @@ func NewIdentities(pairs map[string]string) *Identities {
 	return ids
 }
 
-func normHandle(h string) string { return strings.ToLower(strings.TrimPrefix(strings.TrimSpace(h), "@")) }
+func normHandle(h string) string {
+	return strings.ToLower(strings.TrimPrefix(strings.TrimSpace(h), "@"))
+}
 
 // Add records that handles a and b are the same person.
 func (ids *Identities) Add(a, b string) {

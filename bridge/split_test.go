@@ -83,4 +83,3 @@ func FuzzSplit(f *testing.F) {
 		}
 	})
 }
-
