@@ -1,0 +1,151 @@
+package twittertext
+
+import (
+	"sort"
+	"unicode"
+)
+
+// The emoji matcher reproduces the rules of twemoji-parser's expression,
+// which twitter-text's parseTweet uses, from the Unicode emoji data instead
+// of a fixed list. At each position, in this order:
+//
+//  1. the longest RGI ZWJ sequence (a family, "woman astronaut", …);
+//  2. a keycap: # * or 0-9, an optional U+FE0F, then U+20E3;
+//  3. © ® ™ ♟ only when followed by U+FE0F (they are common as plain text);
+//  4. an RGI tag sequence (England, Scotland, Wales), an RGI flag (a pair of
+//     regional indicators), or a lone regional indicator;
+//  5. a modifier base: with text presentation it takes an optional U+FE0F
+//     and is no emoji when U+FE0E follows; then an optional skin tone;
+//  6. any other text-presentation emoji: an optional U+FE0F, and no emoji
+//     when U+FE0E follows;
+//  7. an emoji-presentation code point (its U+FE0F, if any, is not taken);
+//  8. a stray U+FE0F on its own.
+//
+// Everything else is not an emoji. Where the Unicode data is newer than
+// twemoji's list, newer emoji count as emoji too.
+
+const (
+	vs15   = 0xFE0E
+	vs16   = 0xFE0F
+	zwj    = 0x200D
+	keycap = 0x20E3
+)
+
+// sequenceIndex maps a first code point to the sequences starting with it,
+// longest first.
+type sequenceIndex map[rune][][]rune
+
+func newSequenceIndex(lists ...[]string) sequenceIndex {
+	idx := sequenceIndex{}
+	for _, list := range lists {
+		for _, s := range list {
+			rs := []rune(s)
+			idx[rs[0]] = append(idx[rs[0]], rs)
+		}
+	}
+	for _, seqs := range idx {
+		sort.SliceStable(seqs, func(i, j int) bool { return len(seqs[i]) > len(seqs[j]) })
+	}
+	return idx
+}
+
+// match returns the length of the longest sequence found at r[i:], or 0.
+func (idx sequenceIndex) match(r []rune, i int) int {
+	for _, seq := range idx[r[i]] {
+		if i+len(seq) > len(r) {
+			continue
+		}
+		ok := true
+		for k, c := range seq {
+			if r[i+k] != c {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return len(seq)
+		}
+	}
+	return 0
+}
+
+var (
+	zwjIndex  = newSequenceIndex(zwjSequences)
+	flagIndex = newSequenceIndex(tagSequences, flagSequences)
+)
+
+func isSkinTone(r rune) bool { return r >= 0x1F3FB && r <= 0x1F3FF }
+
+func isRegionalIndicator(r rune) bool { return r >= 0x1F1E6 && r <= 0x1F1FF }
+
+// emojiAt returns how many code points the emoji at r[i] spans, or 0 when
+// no emoji starts there.
+func emojiAt(r []rune, i int) int {
+	c := r[i]
+	next := func(k int) rune {
+		if i+k < len(r) {
+			return r[i+k]
+		}
+		return -1
+	}
+	if c < 0x80 && c != '#' && c != '*' && (c < '0' || c > '9') {
+		return 0 // the common case: plain ASCII
+	}
+	if n := zwjIndex.match(r, i); n > 0 {
+		return n
+	}
+	switch {
+	case c == '#' || c == '*' || c >= '0' && c <= '9':
+		if next(1) == keycap {
+			return 2
+		}
+		if next(1) == vs16 && next(2) == keycap {
+			return 3
+		}
+		return 0
+	case c == 0xA9 || c == 0xAE || c == 0x2122 || c == 0x265F:
+		if next(1) == vs16 {
+			return 2
+		}
+		return 0
+	case c == vs16:
+		return 1
+	}
+	if n := flagIndex.match(r, i); n > 0 {
+		return n
+	}
+	if !unicode.Is(emojiTable, c) {
+		return 0
+	}
+	presentation := unicode.Is(emojiPresentationTable, c)
+	n := 1
+	if !presentation {
+		switch next(1) {
+		case vs16:
+			n = 2
+		case vs15:
+			return 0
+		}
+	}
+	if unicode.Is(emojiModifierBaseTable, c) && isSkinTone(next(n)) {
+		n++
+	}
+	return n
+}
+
+// emojiSpan is an emoji sequence, in code point indices.
+type emojiSpan struct{ start, end int }
+
+// extractEmoji finds the emoji sequences of r, left to right.
+func extractEmoji(r []rune) []emojiSpan {
+	var out []emojiSpan
+	for i := 0; i < len(r); {
+		if n := emojiAt(r, i); n > 0 {
+			out = append(out, emojiSpan{i, i + n})
+			i += n
+			continue
+		}
+		i++
+	}
+	return out
+}
