@@ -1,0 +1,304 @@
+package mastodontest
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/dualpower/dualpower/providers/providertest"
+)
+
+// User is a local account of the fake server. ID, Username and Token are
+// fixed at creation; the helper methods act as the user would in the
+// server's own web app (not through the API, so they pass no knobs and
+// count no requests), with the server's validation. A helper that the
+// server refuses reports the error on the test and returns "".
+type User struct {
+	ID       string // account ID
+	Username string
+	Token    string // access token
+
+	s        *Server
+	acct     *account
+	statuses []*status // live, ascending by ID
+	name     string
+}
+
+func (u *User) displayName() string {
+	if u.name != "" {
+		return u.name
+	}
+	return u.Username
+}
+
+// Acct is the user's handle with the server's domain: "alice@social.example".
+func (u *User) Acct() string { return u.Username + "@" + u.s.opt.Domain }
+
+// Revoke invalidates every token of the user's: requests with them answer
+// 401 from now on. A new OAuth login makes a new, working token.
+func (u *User) Revoke() {
+	s := u.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, t := range s.tokens {
+		if t.user == u {
+			t.revoked = true
+		}
+	}
+}
+
+// PostOpts is a status as a user composes it in the web UI.
+type PostOpts struct {
+	Text        string
+	Visibility  string // public (default), unlisted, private, direct
+	ReplyTo     string
+	SpoilerText string
+	Sensitive   bool
+	Language    string
+	Media       []MediaOpts
+	QuoteOf     string
+}
+
+// MediaOpts is one attachment uploaded with a status. Type is informative:
+// the server decides the type from ContentType and the bytes, as the real
+// one does.
+type MediaOpts struct {
+	Type        string
+	Data        []byte
+	ContentType string
+	Description string
+}
+
+func (u *User) fail(op string, err error) {
+	u.s.t.Errorf("mastodontest: %s as %s: %v", op, u.Username, err)
+}
+
+func (u *User) uploadLocked(ms []MediaOpts) ([]string, *apiErr) {
+	var ids []string
+	for i, mo := range ms {
+		m, err := u.s.newMediaLocked(u, mo.ContentType, fmt.Sprintf("upload%d", i), mo.Data, mo.Description, "")
+		if err != nil {
+			return nil, err
+		}
+		m.processed = true // the web UI waits for processing
+		ids = append(ids, m.id)
+	}
+	return ids, nil
+}
+
+// Post publishes a status and returns its ID.
+func (u *User) Post(o PostOpts) string {
+	s := u.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids, err := u.uploadLocked(o.Media)
+	if err != nil {
+		u.fail("post", err)
+		return ""
+	}
+	vis := o.Visibility
+	if vis == "" {
+		vis = "public"
+	}
+	st, err := s.createLocked(u, postInput{
+		text: o.Text, spoiler: o.SpoilerText, sensitive: o.Sensitive, sensitiveSet: true,
+		visibility: vis, language: o.Language, replyTo: o.ReplyTo, quoteOf: o.QuoteOf,
+		mediaIDs: ids, app: s.defApp,
+	})
+	if err != nil {
+		u.fail("post", err)
+		return ""
+	}
+	return st.id
+}
+
+// Reply posts text as a public reply to status id.
+func (u *User) Reply(id, text string) string { return u.Post(PostOpts{Text: text, ReplyTo: id}) }
+
+// Boost reblogs status id and returns the reblog's ID (the existing one if
+// already reblogged).
+func (u *User) Boost(id string) string {
+	s := u.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rb, err := s.reblogLocked(u, id, "public")
+	if err != nil {
+		u.fail("boost", err)
+		return ""
+	}
+	return rb.id
+}
+
+// Unboost undoes the user's reblog of status id.
+func (u *User) Unboost(id string) {
+	s := u.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := s.unreblogLocked(u, id); err != nil {
+		u.fail("unboost", err)
+	}
+}
+
+// Edit replaces status id's text, content warning, sensitivity, language
+// and media as the web UI's edit form does: o.Media, when set, replaces
+// the attachments; when empty the existing ones are kept.
+func (u *User) Edit(id string, o PostOpts) {
+	s := u.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.statuses[id]
+	var ids []string
+	if st != nil && len(o.Media) == 0 {
+		for _, m := range st.media {
+			ids = append(ids, m.id)
+		}
+	} else {
+		var err *apiErr
+		if ids, err = u.uploadLocked(o.Media); err != nil {
+			u.fail("edit", err)
+			return
+		}
+	}
+	if _, err := s.editLocked(u, id, postInput{
+		text: o.Text, spoiler: o.SpoilerText, sensitive: o.Sensitive, sensitiveSet: true,
+		language: o.Language, mediaIDs: ids,
+	}); err != nil {
+		u.fail("edit", err)
+	}
+}
+
+// Delete deletes status id.
+func (u *User) Delete(id string) {
+	s := u.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := s.deleteLocked(u, id); err != nil {
+		u.fail("delete", err)
+	}
+}
+
+// PostAsUser publishes text (a reply when replyTo is set) and returns the
+// status ID.
+func (u *User) PostAsUser(text, replyTo string) string {
+	return u.Post(PostOpts{Text: text, ReplyTo: replyTo})
+}
+
+// EditAsUser changes status id's text, keeping everything else, and
+// returns id (Mastodon keeps a status's ID across edits).
+func (u *User) EditAsUser(id, text string) string {
+	s := u.s
+	s.mu.Lock()
+	st := s.statuses[id]
+	var o PostOpts
+	if st != nil {
+		o = PostOpts{SpoilerText: st.spoiler, Sensitive: st.sensitive, Language: st.language}
+	}
+	s.mu.Unlock()
+	o.Text = text
+	u.Edit(id, o)
+	return id
+}
+
+// DeleteAsUser deletes status id.
+func (u *User) DeleteAsUser(id string) { u.Delete(id) }
+
+// Lookup returns what the server holds for status id; ok is false for an
+// unknown or deleted status.
+func (u *User) Lookup(id string) (providertest.Stored, bool) { return u.s.lookup(id) }
+
+// Posts counts the user's live statuses (reblogs included).
+func (u *User) Posts() int {
+	u.s.mu.Lock()
+	defer u.s.mu.Unlock()
+	return len(u.statuses)
+}
+
+// Statuses returns the IDs of the user's live statuses, oldest first.
+func (u *User) Statuses() []string {
+	u.s.mu.Lock()
+	defer u.s.mu.Unlock()
+	out := make([]string, len(u.statuses))
+	for i, st := range u.statuses {
+		out[i] = st.id
+	}
+	return out
+}
+
+func (s *Server) lookup(id string) (providertest.Stored, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.statuses[id]
+	if st == nil || st.deleted {
+		return providertest.Stored{}, false
+	}
+	out := providertest.Stored{
+		ID:             st.id,
+		Text:           st.text,
+		ContentWarning: st.spoiler,
+		Sensitive:      st.sensitive,
+		Visibility:     st.visibility,
+		Language:       st.language,
+		EditCount:      st.editCount,
+	}
+	if st.replyTo != nil {
+		out.ReplyTo = st.replyTo.id
+	}
+	if st.reblogOf != nil {
+		out.RepostOf = st.reblogOf.id
+	}
+	for _, m := range st.media {
+		out.MediaAlts = append(out.MediaAlts, m.description)
+		t := m.typ
+		if t == "gifv" {
+			t = "gif"
+		}
+		out.MediaTypes = append(out.MediaTypes, t)
+	}
+	return out, true
+}
+
+// Content returns the HTML content the server rendered for status id, ""
+// when unknown.
+func (s *Server) Content(id string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st := s.statuses[id]; st != nil {
+		return st.r.content
+	}
+	return ""
+}
+
+// ---- alice, and providertest.Fake ----
+
+// Post publishes a status as alice.
+func (s *Server) Post(o PostOpts) string { return s.alice.Post(o) }
+
+// Reply posts a reply as alice.
+func (s *Server) Reply(id, text string) string { return s.alice.Reply(id, text) }
+
+// Boost reblogs status id as alice.
+func (s *Server) Boost(id string) string { return s.alice.Boost(id) }
+
+// Edit edits alice's status id.
+func (s *Server) Edit(id string, o PostOpts) { s.alice.Edit(id, o) }
+
+// Delete deletes alice's status id.
+func (s *Server) Delete(id string) { s.alice.Delete(id) }
+
+// PostAsUser publishes as alice (providertest.Fake).
+func (s *Server) PostAsUser(text, replyTo string) string { return s.alice.PostAsUser(text, replyTo) }
+
+// EditAsUser edits as alice (providertest.Fake).
+func (s *Server) EditAsUser(id, text string) string { return s.alice.EditAsUser(id, text) }
+
+// DeleteAsUser deletes as alice (providertest.Fake).
+func (s *Server) DeleteAsUser(id string) { s.alice.DeleteAsUser(id) }
+
+// Lookup returns what the server holds for status id (providertest.Fake).
+func (s *Server) Lookup(id string) (providertest.Stored, bool) { return s.lookup(id) }
+
+// Posts counts alice's live statuses (providertest.Fake).
+func (s *Server) Posts() int { return s.alice.Posts() }
+
+var _ providertest.Fake = (*Server)(nil)
+
+var _ = time.Second

@@ -1,0 +1,5 @@
+package mastodontest
+
+import "sort"
+
+func sortStrings(s []string) { sort.Strings(s) }
