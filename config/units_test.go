@@ -629,3 +629,15 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkParseCollective(b *testing.B) {
+	data, err := os.ReadFile("testdata/good/collective.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := Parse("testdata/good/collective.yaml", data, anyEnv); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
