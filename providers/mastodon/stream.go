@@ -1,0 +1,338 @@
+package mastodon
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/rs/zerolog"
+
+	"github.com/dualpower/dualpower/providers"
+)
+
+// recentIDs is how many polled status IDs a stream remembers, so that the
+// stream's own copy of a post the catch-up poll already emitted is dropped.
+const recentIDs = 1024
+
+// Stream delivers the account's events to emit until ctx ends, over the
+// WebSocket user stream (/api/v1/streaming?stream=user on the configured
+// server's scheme and host; urls.streaming is not trusted, as GoToSocial
+// announces wss:// over plain http).
+//
+// It supervises the connection itself: reconnects with exponential backoff
+// and jitter (1 s doubling to 60 s, reset after a connection that stayed up a
+// minute), pings the server and gives up on a connection silent for longer
+// than the read timeout (a half-open connection is noticed), and after every
+// connect — and after a failed one, so that a server without streaming still
+// delivers — polls from the newest polled cursor (starting at cursor) and
+// emits what it finds, with Cursor set, before the stream's own events.
+//
+// Events: update → Created and status.update → Edited, for the account's own
+// statuses only; delete → Deleted for any ID (the payload does not say whose
+// status it was; the engine drops the ones it does not know). A post the
+// catch-up poll emitted and the stream then delivers is emitted once; a post
+// may still arrive twice across reconnects, and the caller drops the second.
+//
+// It returns ctx.Err() when ctx ends, an *Error of kind Auth when the token
+// is refused, or the first error emit returns.
+func (p *Provider) Stream(ctx context.Context, cursor string, emit func(context.Context, providers.Event) error) error {
+	log := zerolog.Ctx(ctx)
+	bo := backoff{min: p.backoffMin, max: p.backoffMax}
+	recent := newIDRing(recentIDs)
+	for {
+		start := p.now()
+		connected, err := p.streamOnce(ctx, &cursor, emit, recent)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		var ee *emitError
+		if errors.As(err, &ee) {
+			return ee.err
+		}
+		if errors.Is(err, providers.ErrAuth) {
+			return err
+		}
+		if connected && p.now().Sub(start) >= p.stableAfter {
+			bo.reset()
+		}
+		wait := bo.next()
+		log.Debug().Err(err).Dur("wait", wait).Msg("mastodon stream: reconnecting")
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// emitError carries an error of emit out of streamOnce.
+type emitError struct{ err error }
+
+func (e *emitError) Error() string { return e.err.Error() }
+func (e *emitError) Unwrap() error { return e.err }
+
+// streamOnce makes one connection, catches up by polling, and relays the
+// stream until the connection ends. connected says whether the WebSocket
+// was open at all.
+func (p *Provider) streamOnce(ctx context.Context, cursor *string, emit func(context.Context, providers.Event) error, recent *idRing) (connected bool, err error) {
+	me, err := p.me(ctx)
+	if err != nil {
+		return false, err
+	}
+	conn, dialErr := p.dial(ctx)
+	if dialErr != nil {
+		if errors.Is(dialErr, providers.ErrAuth) || ctx.Err() != nil {
+			return false, dialErr
+		}
+		// Still catch up, so a server without streaming is polled at the
+		// backoff's pace.
+		if err := p.catchUp(ctx, cursor, emit, recent); err != nil {
+			return false, err
+		}
+		return false, dialErr
+	}
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
+	defer conn.Close()
+
+	done := make(chan struct{})
+	defer close(done)
+	msgs := make(chan []byte, 256)
+	readErr := make(chan error, 1)
+
+	deadline := func() { _ = conn.SetReadDeadline(time.Now().Add(p.readTimeout)) }
+	conn.SetPongHandler(func(string) error { deadline(); return nil })
+	conn.SetPingHandler(func(data string) error {
+		deadline()
+		err := conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(10*time.Second))
+		if errors.Is(err, websocket.ErrCloseSent) {
+			return nil
+		}
+		return err
+	})
+	go func() { // reader
+		for {
+			deadline()
+			_, data, err := conn.ReadMessage()
+			if err != nil {
+				readErr <- err
+				return
+			}
+			select {
+			case msgs <- data:
+			case <-done:
+				return
+			}
+		}
+	}()
+	go func() { // pinger: a half-open connection stops answering
+		t := time.NewTicker(p.pingInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(10*time.Second)) != nil {
+					return
+				}
+			}
+		}
+	}()
+
+	if err := p.catchUp(ctx, cursor, emit, recent); err != nil {
+		return true, err
+	}
+	dom := p.localDomain()
+	for {
+		select {
+		case <-ctx.Done():
+			return true, ctx.Err()
+		case err := <-readErr:
+			return true, p.classify(ctx, "stream", nil, err)
+		case data := <-msgs:
+			ev, ok := p.streamEvent(data, me, dom)
+			if !ok {
+				continue
+			}
+			if ev.Kind == providers.Created && recent.has(ev.Ref.ID) {
+				continue
+			}
+			if err := emit(ctx, ev); err != nil {
+				return true, &emitError{err}
+			}
+		}
+	}
+}
+
+// catchUp polls from *cursor, emits what it finds and moves *cursor on.
+func (p *Provider) catchUp(ctx context.Context, cursor *string, emit func(context.Context, providers.Event) error, recent *idRing) error {
+	events, next, err := p.Poll(ctx, *cursor)
+	if err != nil {
+		return err
+	}
+	for _, ev := range events {
+		if err := emit(ctx, ev); err != nil {
+			return &emitError{err}
+		}
+		recent.add(ev.Ref.ID)
+		*cursor = ev.Cursor
+	}
+	*cursor = next
+	return nil
+}
+
+// streamEvent decodes one stream message; ok is false for messages that
+// are not an event of this account (notifications, others' statuses,
+// anything undecodable).
+func (p *Provider) streamEvent(data []byte, me account, dom string) (providers.Event, bool) {
+	var m streamMessage
+	if json.Unmarshal(data, &m) != nil {
+		return providers.Event{}, false
+	}
+	payload := []byte(m.Payload)
+	var s string
+	if json.Unmarshal(m.Payload, &s) == nil {
+		payload = []byte(s)
+	}
+	switch m.Event {
+	case "update", "status.update":
+		var st status
+		if json.Unmarshal(payload, &st) != nil || st.ID == "" || st.Account.ID != me.ID {
+			return providers.Event{}, false
+		}
+		kind := providers.Created
+		if m.Event == "status.update" {
+			kind = providers.Edited
+		}
+		return providers.Event{Kind: kind, Ref: providers.Ref{Account: p.account, ID: st.ID}, Post: p.toPost(&st, me, dom)}, true
+	case "delete":
+		id := strings.TrimSpace(string(payload))
+		if id == "" || strings.ContainsAny(id, "{}[]\" \n") {
+			return providers.Event{}, false
+		}
+		return providers.Event{Kind: providers.Deleted, Ref: providers.Ref{Account: p.account, ID: id}}, true
+	}
+	return providers.Event{}, false
+}
+
+// dial opens the user stream. The token goes in the Authorization header;
+// when the server refuses the upgrade with 400, 401 or 403, it is tried once
+// as the access_token query parameter, and kept that way if that works. A
+// refusal either way is an *Error of kind Auth.
+func (p *Provider) dial(ctx context.Context) (*websocket.Conn, error) {
+	p.mu.Lock()
+	query := p.queryToken
+	p.mu.Unlock()
+	conn, resp, err := p.dialWith(ctx, query)
+	if err == nil {
+		return conn, nil
+	}
+	if !query && resp != nil && (resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusBadRequest || resp.StatusCode == http.StatusForbidden) {
+		conn, resp2, err2 := p.dialWith(ctx, true)
+		if err2 == nil {
+			p.mu.Lock()
+			p.queryToken = true
+			p.mu.Unlock()
+			return conn, nil
+		}
+		if resp2 != nil {
+			resp, err = resp2, err2
+		}
+	}
+	if resp != nil {
+		p.noteRateLimit(resp.Header)
+		if resp.StatusCode >= 400 {
+			return nil, p.classify(ctx, "stream", resp, nil)
+		}
+		return nil, &providers.Error{Kind: providers.Transient, Network: network, Op: "stream", Status: resp.StatusCode, Message: "no websocket upgrade"}
+	}
+	return nil, p.classify(ctx, "stream", nil, err)
+}
+
+func (p *Provider) dialWith(ctx context.Context, query bool) (*websocket.Conn, *http.Response, error) {
+	u := p.server.JoinPath("/api/v1/streaming")
+	if u.Scheme == "https" {
+		u.Scheme = "wss"
+	} else {
+		u.Scheme = "ws"
+	}
+	q := u.Query()
+	q.Set("stream", "user")
+	h := http.Header{"User-Agent": {p.ua}}
+	if query {
+		q.Set("access_token", p.token.Reveal())
+	} else {
+		h.Set("Authorization", "Bearer "+p.token.Reveal())
+	}
+	u.RawQuery = q.Encode()
+	d := websocket.Dialer{HandshakeTimeout: 30 * time.Second}
+	if t, ok := p.base.(*http.Transport); ok {
+		d.Proxy = t.Proxy
+		d.NetDialContext = t.DialContext
+		if t.TLSClientConfig != nil {
+			d.TLSClientConfig = t.TLSClientConfig.Clone()
+		}
+	} else {
+		d.Proxy = http.ProxyFromEnvironment
+	}
+	return d.DialContext(ctx, u.String(), h)
+}
+
+// backoff is exponential backoff with jitter: each wait is drawn from
+// [d/2, d] where d doubles from min up to max.
+type backoff struct {
+	min, max, cur time.Duration
+}
+
+func (b *backoff) next() time.Duration {
+	if b.cur < b.min {
+		b.cur = b.min
+	}
+	d := b.cur
+	b.cur = min(b.cur*2, b.max)
+	half := d / 2
+	return half + rand.N(half+1)
+}
+
+func (b *backoff) reset() { b.cur = 0 }
+
+// idRing remembers the last n IDs added.
+type idRing struct {
+	mu   sync.Mutex
+	set  map[string]bool
+	ring []string
+	pos  int
+}
+
+func newIDRing(n int) *idRing {
+	return &idRing{set: make(map[string]bool, n), ring: make([]string, n)}
+}
+
+func (r *idRing) add(id string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.set[id] {
+		return
+	}
+	if old := r.ring[r.pos]; old != "" {
+		delete(r.set, old)
+	}
+	r.ring[r.pos] = id
+	r.set[id] = true
+	r.pos = (r.pos + 1) % len(r.ring)
+}
+
+func (r *idRing) has(id string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.set[id]
+}
