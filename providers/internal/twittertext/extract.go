@@ -1,0 +1,337 @@
+package twittertext
+
+import (
+	"sort"
+	"unicode"
+)
+
+// Entity is something found in a text: a URL, a mention or a hashtag.
+type Entity struct {
+	// Start and End are byte offsets in the text as given: text[Start:End]
+	// is the entity as written, with its '@' or '#'.
+	Start, End int
+	// UTF16Start and UTF16End are the same span in UTF-16 code units, the
+	// indices twitter-text (and the X API) report.
+	UTF16Start, UTF16End int
+	// Value is the URL, the screen name without '@', or the hashtag
+	// without '#'.
+	Value string
+	// ListSlug is set for a list mention ("@user/list"): "/list", with its
+	// slash, as twitter-text reports it. Value is then the list's owner.
+	ListSlug string
+}
+
+func (t *text) entity(start, end int, value string) Entity {
+	return Entity{Start: t.off[start], End: t.off[end], UTF16Start: t.u16[start], UTF16End: t.u16[end], Value: value}
+}
+
+// ExtractURLs returns the URLs of text, with or without a protocol, as
+// twitter-text's extractUrlsWithIndices finds them. The text is not
+// normalised: offsets refer to it as given.
+func ExtractURLs(text string) []Entity {
+	t := newText(text)
+	var out []Entity
+	for _, u := range extractURLs(t) {
+		out = append(out, t.entity(u.start, u.end, u.value))
+	}
+	return out
+}
+
+// Mentions.
+
+func isAtSign(r rune) bool { return r == '@' || r == '＠' }
+
+func isScreenNameChar(r rune) bool { return isASCIIAlnum(r) || r == '_' }
+
+func isASCIILetter(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }
+
+const (
+	maxScreenNameLength = 20 // twitter-text's bound; X handles are at most 15
+	maxListSlugLength   = 25 // letters after the slash, the first included
+)
+
+// mentionEndsBadly is twitter-text's endMentionMatch: a mention followed by
+// an '@' (an e-mail or a fediverse handle), a Latin accented letter (the
+// name goes on) or "://" (a URL scheme) is no mention.
+func mentionEndsBadly(t *text, i int) bool {
+	r := t.at(i)
+	return isAtSign(r) || isLatinAccent(r) || r == ':' && t.at(i+1) == '/' && t.at(i+2) == '/'
+}
+
+// mentionAt tries validMentionOrList with the match starting at s and
+// returns the index of the '@', or -1. The expression's alternatives for
+// what precedes the '@' are tried in its order, each only if a name follows.
+func mentionAt(t *text, s int) int {
+	r := t.at(s)
+	var cands [4]int
+	n := 0
+	add := func(at int) {
+		if at >= 0 {
+			cands[n] = at
+			n++
+		}
+	}
+	if s == 0 && isAtSign(r) { // ^@
+		add(0)
+	}
+	if r >= 0 && !isScreenNameChar(r) && !isAtSign(r) && !isRune(r, "!#$%&*") && isAtSign(t.at(s+1)) {
+		add(s + 1)
+	}
+	if s == 0 { // ^RT:?@
+		add(atAfterRT(t, 0))
+	}
+	if r >= 0 && !isScreenNameChar(r) && !isRune(r, "+~.-") {
+		add(atAfterRT(t, s+1))
+	}
+	for _, at := range cands[:n] {
+		if isScreenNameChar(t.at(at + 1)) {
+			return at
+		}
+	}
+	return -1
+}
+
+// atAfterRT matches "RT", an optional ':' and an at sign at i (any case of
+// "rt") and returns the index of the at sign, or -1.
+func atAfterRT(t *text, i int) int {
+	if !isRT(t, i) {
+		return -1
+	}
+	if t.at(i+2) == ':' && isAtSign(t.at(i+3)) {
+		return i + 3
+	}
+	if isAtSign(t.at(i + 2)) {
+		return i + 2
+	}
+	return -1
+}
+
+func isRT(t *text, i int) bool {
+	a, b := t.at(i), t.at(i+1)
+	return (a == 'r' || a == 'R') && (b == 't' || b == 'T')
+}
+
+func isRune(r rune, set string) bool {
+	for _, c := range set {
+		if r == c {
+			return true
+		}
+	}
+	return false
+}
+
+// extractMentionsOrLists is twitter-text's extractMentionsOrListsWithIndices.
+func extractMentionsOrLists(t *text) []Entity {
+	var out []Entity
+	for s := 0; s < len(t.r); {
+		at := mentionAt(t, s)
+		if at < 0 {
+			s++
+			continue
+		}
+		name := at + 1
+		end := name
+		for end < len(t.r) && end-name < maxScreenNameLength && isScreenNameChar(t.r[end]) {
+			end++
+		}
+		e := t.entity(at, end, t.slice(name, end))
+		if t.at(end) == '/' && isASCIILetter(t.at(end+1)) {
+			slug := end + 2
+			for slug < len(t.r) && slug-(end+1) < maxListSlugLength && (isScreenNameChar(t.r[slug]) || t.r[slug] == '-') {
+				slug++
+			}
+			e = t.entity(at, slug, e.Value)
+			e.ListSlug = t.slice(end, slug)
+			end = slug
+		}
+		if !mentionEndsBadly(t, end) {
+			out = append(out, e)
+		}
+		s = end
+	}
+	return out
+}
+
+// ExtractMentionsOrLists returns the mentions ("@user") and list mentions
+// ("@user/list") of text, as twitter-text's
+// extractMentionsOrListsWithIndices finds them: after a character that
+// cannot be part of a name (or after "RT"/"RT:"), with 1 to 20 name
+// characters, and not followed by '@', a Latin accented letter or "://" —
+// so "@user@host" (a fediverse handle, an e-mail) mentions nobody.
+func ExtractMentionsOrLists(text string) []Entity {
+	if !containsAtSign(text) {
+		return nil
+	}
+	return extractMentionsOrLists(newText(text))
+}
+
+// ExtractMentions returns the mentions of text that are not list mentions.
+func ExtractMentions(text string) []Entity {
+	var out []Entity
+	for _, e := range ExtractMentionsOrLists(text) {
+		if e.ListSlug == "" {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func containsAtSign(s string) bool {
+	for _, r := range s {
+		if isAtSign(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// ExtractReply returns the account a text replies to, as twitter-text's
+// extractReplies does: a mention that comes first, after nothing but
+// spaces. ok is false when the text is no reply.
+func ExtractReply(text string) (e Entity, ok bool) {
+	t := newText(text)
+	i := 0
+	for i < len(t.r) && isSpace(t.r[i]) {
+		i++
+	}
+	if !isAtSign(t.at(i)) {
+		return Entity{}, false
+	}
+	end := i + 1
+	for end < len(t.r) && end-(i+1) < maxScreenNameLength && isScreenNameChar(t.r[end]) {
+		end++
+	}
+	if end == i+1 || mentionEndsBadly(t, end) {
+		return Entity{}, false
+	}
+	return t.entity(i, end, t.slice(i+1, end)), true
+}
+
+// Hashtags.
+
+var hashtagSpecials = map[rune]bool{
+	'_': true, 0x200C: true, 0x200D: true, 0xA67E: true, 0x05BE: true, 0x05F3: true, 0x05F4: true,
+	0xFF5E: true, 0x301C: true, 0x309B: true, 0x309C: true, 0x30A0: true, 0x30FB: true, 0x3003: true,
+	0x0F0B: true, 0x0F0C: true, 0x00B7: true,
+}
+
+// isHashtagAlpha is a letter or a mark: a hashtag needs one.
+func isHashtagAlpha(r rune) bool { return unicode.In(r, unicode.L, unicode.M) }
+
+// isHashtagAlnum is any character a hashtag may hold.
+func isHashtagAlnum(r rune) bool {
+	return isHashtagAlpha(r) || unicode.Is(unicode.Nd, r) || hashtagSpecials[r]
+}
+
+func isHashSign(r rune) bool { return r == '#' || r == '＃' }
+
+// extractHashtags is twitter-text's validHashtag search, before URL
+// overlaps are removed.
+func extractHashtags(t *text) []Entity {
+	var out []Entity
+	for s := 0; s < len(t.r); {
+		hash, end := hashtagAt(t, s)
+		if hash < 0 {
+			s++
+			continue
+		}
+		after := t.at(end)
+		if !isHashSign(after) && !(after == ':' && t.at(end+1) == '/' && t.at(end+2) == '/') {
+			out = append(out, t.entity(hash, end, t.slice(hash+1, end)))
+		}
+		s = end
+	}
+	return out
+}
+
+// hashtagAt tries validHashtag with the match starting at s: the hash sign
+// at the start of the text, or after a variation selector or a character
+// that cannot be part of a hashtag (nor '&'); then not U+FE0F or U+20E3;
+// then hashtag characters, at least one a letter or mark. It returns the
+// index of the hash sign and the end of the tag, or -1.
+func hashtagAt(t *text, s int) (hash, end int) {
+	r := t.at(s)
+	var cands [2]int
+	n := 0
+	if s == 0 {
+		cands[n] = 0
+		n++
+	}
+	if r == vs15 || r == vs16 || r >= 0 && !isHashtagAlnum(r) && r != '&' {
+		cands[n] = s + 1
+		n++
+	}
+	for _, h := range cands[:n] {
+		if !isHashSign(t.at(h)) {
+			continue
+		}
+		if next := t.at(h + 1); next == vs16 || next == keycap {
+			continue
+		}
+		end, alpha := h+1, false
+		for end < len(t.r) && isHashtagAlnum(t.r[end]) {
+			alpha = alpha || isHashtagAlpha(t.r[end])
+			end++
+		}
+		if alpha {
+			return h, end
+		}
+	}
+	return -1, -1
+}
+
+// ExtractHashtags returns the hashtags of text as twitter-text's
+// extractHashtagsWithIndices finds them: a '#' after a character that
+// cannot be part of a hashtag, then letters, marks, digits and a few
+// joiners with at least one letter or mark, not followed by '#' or "://",
+// and not inside a URL.
+func ExtractHashtags(text string) []Entity {
+	if !containsHashSign(text) {
+		return nil
+	}
+	t := newText(text)
+	tags := extractHashtags(t)
+	if len(tags) == 0 {
+		return nil
+	}
+	urls := extractURLs(t)
+	if len(urls) == 0 {
+		return tags
+	}
+	type span struct {
+		start, end int
+		tag        int // index in tags, -1 for a URL
+	}
+	spans := make([]span, 0, len(tags)+len(urls))
+	for i, e := range tags {
+		spans = append(spans, span{e.UTF16Start, e.UTF16End, i})
+	}
+	for _, u := range urls {
+		spans = append(spans, span{t.u16[u.start], t.u16[u.end], -1})
+	}
+	sort.SliceStable(spans, func(i, j int) bool { return spans[i].start < spans[j].start })
+	var out []Entity
+	prev := spans[0]
+	if prev.tag >= 0 {
+		out = append(out, tags[prev.tag])
+	}
+	for _, s := range spans[1:] {
+		if prev.end > s.start {
+			continue // overlaps the entity kept before it
+		}
+		prev = s
+		if s.tag >= 0 {
+			out = append(out, tags[s.tag])
+		}
+	}
+	return out
+}
+
+func containsHashSign(s string) bool {
+	for _, r := range s {
+		if isHashSign(r) {
+			return true
+		}
+	}
+	return false
+}
