@@ -300,7 +300,6 @@ func (p *parser) account(f field) *Account {
 			if s, ok := p.value(g, "the path of a file holding "+base); ok {
 				if v, err := p.readSecret(s); err != nil {
 					p.add(g.knode, g.path, "%v", err)
-					reported[base] = true
 				} else {
 					a.Secrets[base] = providers.Secret(v)
 					reported[base] = false

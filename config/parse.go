@@ -504,17 +504,18 @@ func parseDate(s string, endOfDay bool) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("bad date %s: write YYYY-MM-DD or an RFC 3339 time like 2027-01-01T09:00:00Z", quote(s))
 }
 
-func (p *parser) date(f field, endOfDay bool) (time.Time, bool) {
+// date returns a field's date, and the value as written for messages.
+func (p *parser) date(f field, endOfDay bool) (time.Time, string, bool) {
 	s, ok := p.value(f, "a date, YYYY-MM-DD")
 	if !ok {
-		return time.Time{}, false
+		return time.Time{}, "", false
 	}
 	t, err := parseDate(s, endOfDay)
 	if err != nil {
 		p.add(f.knode, f.path, "%v", err)
-		return time.Time{}, false
+		return time.Time{}, "", false
 	}
-	return t, true
+	return t, s, true
 }
 
 // window decodes {from: date, until: date}.
@@ -524,11 +525,9 @@ func (p *parser) window(f field) Window {
 	for _, g := range p.fields(f.val, f.path) {
 		switch g.key {
 		case "from":
-			w.From, _ = p.date(g, false)
-			from, _, _ = p.scalar(g)
+			w.From, from, _ = p.date(g, false)
 		case "until":
-			w.Until, _ = p.date(g, true)
-			until, _, _ = p.scalar(g)
+			w.Until, until, _ = p.date(g, true)
 		default:
 			p.unknown(g, []string{"from", "until"})
 		}
