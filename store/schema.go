@@ -77,10 +77,10 @@ func unsafeMigrate(tx *bbolt.Tx, v uint64) error {
 			}
 		}
 		if step == nil {
-			return fmt.Errorf("no migration from schema %d", v)
+			return fmt.Errorf("cannot be migrated: no migration from schema %d", v)
 		}
 		if err := step.Run(tx); err != nil {
-			return fmt.Errorf("migrate schema %d to %d: %w", v, v+1, err)
+			return fmt.Errorf("could not be migrated from schema %d to %d: %w", v, v+1, err)
 		}
 		v++
 	}
@@ -106,23 +106,23 @@ func unsafeInspect(tx *bbolt.Tx) (fileState, error) {
 			return nil
 		})
 		if !empty {
-			return st, fmt.Errorf("it is a bbolt database of another program (no %q bucket): %w", bucketMeta, ErrForeign)
+			return st, fmt.Errorf("is a bbolt database of another program (no %q bucket): %w", bucketMeta, ErrForeign)
 		}
 		st.fresh = true
 		return st, nil
 	}
 	if string(meta.Get(metaApp)) != appName {
-		return st, fmt.Errorf("it is a bbolt database of another program (meta says %q): %w", meta.Get(metaApp), ErrForeign)
+		return st, fmt.Errorf("is a bbolt database of another program (meta says %q): %w", meta.Get(metaApp), ErrForeign)
 	}
 	v, ok := parseU64(meta.Get(metaSchema))
 	if !ok {
-		return st, fmt.Errorf("schema version unreadable: %w", ErrCorrupt)
+		return st, fmt.Errorf("has an unreadable schema version: %w", ErrCorrupt)
 	}
 	if v > SchemaVersion {
 		return st, fmt.Errorf("was written by a newer dualpower (schema %d; this one knows %d): %w", v, SchemaVersion, ErrNewerSchema)
 	}
 	if v == 0 {
-		return st, fmt.Errorf("schema version 0 is not valid: %w", ErrCorrupt)
+		return st, fmt.Errorf("has an invalid schema version 0: %w", ErrCorrupt)
 	}
 	st.version = v
 	for _, b := range allBuckets {
@@ -137,7 +137,7 @@ func unsafeInspect(tx *bbolt.Tx) (fileState, error) {
 func unsafeInit(tx *bbolt.Tx, now int64) error {
 	for _, b := range allBuckets {
 		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-			return fmt.Errorf("create bucket %s: %w", b, err)
+			return fmt.Errorf("could not be initialised: create bucket %s: %w", b, err)
 		}
 	}
 	meta := tx.Bucket(bucketMeta)

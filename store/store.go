@@ -110,7 +110,7 @@ func Open(path string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("ledger %s is not a regular file: %w", path, ErrForeign)
 	case fi.Size() > 0:
 		if err := checkHeader(path, fi.Size()); err != nil {
-			return nil, fmt.Errorf("ledger %s: %w", path, err)
+			return nil, fmt.Errorf("ledger %s %w", path, err)
 		}
 	case opt.ReadOnly:
 		return nil, fmt.Errorf("ledger %s is empty: %w", path, ErrCorrupt)
@@ -124,12 +124,17 @@ func Open(path string, opt Options) (*Store, error) {
 		if err != nil {
 			return nil, err
 		}
-		err = guard(path, func() error {
+		err = guard(func() error {
 			return db.View(func(tx *bbolt.Tx) (err error) {
-				st, err = unsafeInspect(tx)
-				return err
+				if st, err = unsafeInspect(tx); err != nil {
+					return err
+				}
+				return unsafeTouch(tx)
 			})
 		})
+		if err != nil {
+			err = fmt.Errorf("ledger %s %w", path, err)
+		}
 		if err == nil && opt.ReadOnly {
 			switch {
 			case st.fresh:
@@ -158,7 +163,7 @@ func Open(path string, opt Options) (*Store, error) {
 		return nil, err
 	}
 	db.MaxBatchDelay = maxBatchDelay
-	err = guard(path, func() error {
+	err = guard(func() error {
 		return db.Update(func(tx *bbolt.Tx) error {
 			// Inspect again under the write lock: the file may have
 			// changed between the two opens.
@@ -176,16 +181,29 @@ func Open(path string, opt Options) (*Store, error) {
 	})
 	if err != nil {
 		_ = db.Close()
-		return nil, fmt.Errorf("ledger %s: %w", path, err)
+		return nil, fmt.Errorf("ledger %s %w", path, err)
 	}
 	s.db = db
 	return s, nil
 }
 
+// unsafeTouch reads every key of every bucket once, so that a damaged page
+// makes bbolt fail (or panic, caught by guard) here, in Open, rather than
+// later inside a write. It costs one pass over the file.
+func unsafeTouch(tx *bbolt.Tx) error {
+	return tx.ForEach(func(name []byte, b *bbolt.Bucket) error {
+		c := b.Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			// Reading the key is the check.
+		}
+		return nil
+	})
+}
+
 // openBolt opens path with bbolt, turning its errors and panics into errors
 // that name the path.
 func openBolt(path string, readOnly, noSync bool) (db *bbolt.DB, err error) {
-	err = guard(path, func() error {
+	err = guard(func() error {
 		var err error
 		db, err = bbolt.Open(path, 0o600, &bbolt.Options{
 			Timeout:  lockTimeout,
@@ -202,19 +220,19 @@ func openBolt(path string, readOnly, noSync bool) (db *bbolt.DB, err error) {
 	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, berrors.ErrChecksum):
 		return nil, fmt.Errorf("ledger %s is not a valid ledger (%v): %w", path, err, ErrCorrupt)
 	case errors.Is(err, ErrCorrupt):
-		return nil, err
+		return nil, fmt.Errorf("ledger %s %w", path, err)
 	}
 	return nil, fmt.Errorf("ledger %s: %w", path, err)
 }
 
 // guard runs fn, turning a panic or a memory fault inside bbolt (which it
 // may raise on a damaged file) into an ErrCorrupt error.
-func guard(path string, fn func() error) (err error) {
+func guard(fn func() error) (err error) {
 	old := debug.SetPanicOnFault(true)
 	defer debug.SetPanicOnFault(old)
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("ledger %s is damaged (%v): %w", path, r, ErrCorrupt)
+			err = fmt.Errorf("is damaged (%v): %w", r, ErrCorrupt)
 		}
 	}()
 	return fn()
@@ -237,10 +255,10 @@ func checkHeader(path string, size int64) error {
 		best, ok = m1, true
 	}
 	if !ok {
-		return fmt.Errorf("not a bbolt database (no valid header): %w", ErrForeign)
+		return fmt.Errorf("is not a bbolt database (no valid header): %w", ErrForeign)
 	}
 	if need := int64(best.pgid) * int64(best.pageSize); need > size || need <= 0 {
-		return fmt.Errorf("file is truncated (%d bytes, header says %d): %w", size, need, ErrCorrupt)
+		return fmt.Errorf("is truncated (%d bytes, its header says %d): %w", size, need, ErrCorrupt)
 	}
 	return nil
 }

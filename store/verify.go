@@ -40,9 +40,23 @@ func (s *Store) Verify() ([]Problem, error) {
 	return ps, nil
 }
 
-func printableKey(k []byte) string {
-	if r, err := parseRefKey(k); err == nil && bytes.Equal(refKey(r), k) {
-		return strconv.Quote(r.Account) + "/" + strconv.Quote(r.ID)
+// printableKey shows a key the way its bucket makes it.
+func printableKey(bucket string, k []byte) string {
+	switch bucket {
+	case string(bucketPosts), string(bucketRefs):
+		if r, err := parseRefKey(k); err == nil {
+			return strconv.Quote(r.Account) + "/" + strconv.Quote(r.ID)
+		}
+	case string(bucketGroups), string(bucketIntents):
+		if n, ok := parseU64(k); ok {
+			return strconv.FormatUint(n, 10)
+		}
+	case string(bucketQueue):
+		if a, id, err := parseQueueKey(k); err == nil {
+			return strconv.Quote(a) + "/" + strconv.FormatUint(id, 10)
+		}
+	default:
+		return strconv.Quote(string(k))
 	}
 	return hex.EncodeToString(k)
 }
@@ -50,7 +64,7 @@ func printableKey(k []byte) string {
 func unsafeVerify(tx *bbolt.Tx) []Problem {
 	var ps []Problem
 	add := func(bucket string, k []byte, format string, args ...any) {
-		ps = append(ps, Problem{Bucket: bucket, Key: printableKey(k), What: fmt.Sprintf(format, args...)})
+		ps = append(ps, Problem{Bucket: bucket, Key: printableKey(bucket, k), What: fmt.Sprintf(format, args...)})
 	}
 	for _, b := range allBuckets {
 		if tx.Bucket(b) == nil {
@@ -136,7 +150,7 @@ func unsafeVerify(tx *bbolt.Tx) []Problem {
 					continue
 				}
 				if prev, dup := owner[string(pk)]; dup {
-					add("posts", k, "part %q also recorded by %s", id, printableKey(prev))
+					add("posts", k, "part %q also recorded by %s", id, printableKey("posts", prev))
 				}
 				owner[string(pk)] = k
 				if !bytes.Equal(pk, k) && !bytes.Equal(refs.Get(pk), k) {
@@ -158,7 +172,7 @@ func unsafeVerify(tx *bbolt.Tx) []Problem {
 		}
 		p, ok := loadPost(v)
 		if !ok {
-			add("refs", k, "points to missing post %s", printableKey(v))
+			add("refs", k, "points to missing post %s", printableKey("posts", v))
 			return nil
 		}
 		if p.Ref.Account != r.Account || (!contains(p.Parts, r.ID) && !contains(p.OldParts, r.ID)) {
