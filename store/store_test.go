@@ -540,8 +540,12 @@ func TestVerifyFindsDamage(t *testing.T) {
 			c := cursorRec{Cursor: "9", ByEvent: true}
 			return tx.Bucket(bucketCursors).Put([]byte("nobody"), encodeCursor(&c))
 		}},
-		{"undecodable post", func(tx *bbolt.Tx) error { return tx.Bucket(bucketPosts).Put(refKey(ref("m", "1")), []byte{1, 'p', 0xff}) }},
-		{"dangling ref", func(tx *bbolt.Tx) error { return tx.Bucket(bucketRefs).Put(refKey(ref("x", "77")), refKey(ref("x", "78"))) }},
+		{"undecodable post", func(tx *bbolt.Tx) error {
+			return tx.Bucket(bucketPosts).Put(refKey(ref("m", "1")), []byte{1, 'p', 0xff})
+		}},
+		{"dangling ref", func(tx *bbolt.Tx) error {
+			return tx.Bucket(bucketRefs).Put(refKey(ref("x", "77")), refKey(ref("x", "78")))
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
