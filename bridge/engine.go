@@ -43,6 +43,10 @@ type Options struct {
 
 // Observer hears what the engine does. Its methods must not block.
 type Observer interface {
+	// Received: an event from a source account was recorded; known says it
+	// was dropped as already known (an echo of our own post, or a second
+	// delivery).
+	Received(account string, kind providers.EventKind, ref providers.Ref, known bool)
 	// Mirrored: an intent of kind on target account succeeded; latency is
 	// from the source post's creation to now.
 	Mirrored(link, target string, kind store.IntentKind, latency time.Duration)
@@ -66,6 +70,8 @@ type Engine struct {
 	accounts map[string]*account
 	ids      *Identities
 	brakes   map[string][]time.Time // link+target -> recent post times, for max_per_hour
+
+	ready chan struct{} // closed once intake and workers run
 }
 
 // payload is what an intent carries in the ledger: the source post as it
@@ -91,6 +97,7 @@ func New(opt Options) (*Engine, error) {
 		obs:        opt.Observer,
 		cfg:        opt.Config,
 		accounts:   map[string]*account{},
+		ready:      make(chan struct{}),
 	}
 	if e.now == nil {
 		e.now = time.Now
@@ -117,9 +124,10 @@ func New(opt Options) (*Engine, error) {
 
 type nopObserver struct{}
 
-func (nopObserver) Mirrored(string, string, store.IntentKind, time.Duration) {}
-func (nopObserver) Skipped(string, string, string)                           {}
-func (nopObserver) Failed(string, string, string)                            {}
+func (nopObserver) Received(string, providers.EventKind, providers.Ref, bool) {}
+func (nopObserver) Mirrored(string, string, store.IntentKind, time.Duration)  {}
+func (nopObserver) Skipped(string, string, string)                            {}
+func (nopObserver) Failed(string, string, string)                             {}
 
 // Run starts intake and workers and blocks until ctx ends; then it stops
 // intake, gives in-flight work ShutdownGrace to finish and returns. It
@@ -189,6 +197,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		}
 	}
 	sched.Start()
+	close(e.ready)
 	e.log.Info().Int("accounts", len(accts)).Int("links", len(cfg.LinkNames)).Msg("bridge running")
 
 	<-ctx.Done()
@@ -214,6 +223,9 @@ func (e *Engine) Run(ctx context.Context) error {
 	e.log.Info().Msg("stopped")
 	return nil
 }
+
+// Ready is closed once the engine has started its intake and workers.
+func (e *Engine) Ready() <-chan struct{} { return e.ready }
 
 func (e *Engine) sortedAccounts() []*account {
 	out := make([]*account, 0, len(e.accounts))
@@ -274,7 +286,9 @@ func (e *Engine) linkIdentities(cfg *config.Config) {
 	}
 }
 
-// markLinkStarts remembers when each "start: now" link first ran.
+// markLinkStarts remembers when each "start: now" link first ran, to the
+// second: networks give post times in milliseconds or seconds, and a post
+// made in the same second as the start is mirrored rather than lost.
 func (e *Engine) markLinkStarts(cfg *config.Config) error {
 	for _, ln := range cfg.LinkNames {
 		l := cfg.Links[ln]
@@ -286,7 +300,7 @@ func (e *Engine) markLinkStarts(cfg *config.Config) error {
 			return fmt.Errorf("bridge: %w", err)
 		}
 		if st.Meta[startKey(ln)] == "" {
-			if err := e.st.SetMeta(l.From, startKey(ln), e.now().UTC().Format(time.RFC3339Nano)); err != nil {
+			if err := e.st.SetMeta(l.From, startKey(ln), e.now().UTC().Truncate(time.Second).Format(time.RFC3339Nano)); err != nil {
 				return fmt.Errorf("bridge: %w", err)
 			}
 		}

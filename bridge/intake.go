@@ -166,6 +166,7 @@ func (e *Engine) handleEvent(ctx context.Context, src *account, ev providers.Eve
 	if err != nil {
 		return fmt.Errorf("bridge: recording %s %v: %w", ev.Kind, ev.Ref, err)
 	}
+	e.obs.Received(src.name, ev.Kind, ev.Ref, res.Known)
 	if res.Known {
 		src.log.Debug().Str("ref", ev.Ref.String()).Str("kind", string(ev.Kind)).Msg("known post: dropped (echo or second delivery)")
 		return nil

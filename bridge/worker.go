@@ -16,17 +16,7 @@ import (
 // stopWhenIdle, until nothing is due. First it reconciles the intents a
 // crash left with an unknown outcome.
 func (a *account) work(ctx context.Context, e *Engine) {
-	if unknown, err := e.st.Unknown(a.name); err != nil {
-		a.log.Error().Err(err).Msg("cannot list unfinished work")
-	} else {
-		for _, in := range unknown {
-			if ctx.Err() != nil {
-				return
-			}
-			a.log.Info().Uint64("intent", in.ID).Str("kind", in.Kind.String()).Msg("reconciling work left unfinished by a stop or crash")
-			a.execute(ctx, e, in)
-		}
-	}
+	a.reconcile(ctx, e)
 	for ctx.Err() == nil {
 		if paused, resume := a.isPaused(); paused {
 			select {
@@ -51,7 +41,16 @@ func (a *account) work(ctx context.Context, e *Engine) {
 		default:
 		}
 		in, ok, next, err := e.st.Claim(a.name)
-		if err != nil {
+		switch {
+		case errors.Is(err, store.ErrInFlight):
+			// An intent was claimed and never settled (its outcome could
+			// not be recorded): reconcile it before anything behind it.
+			a.reconcile(ctx, e)
+			if !sleep(ctx, time.Second) {
+				return
+			}
+			continue
+		case err != nil:
 			a.log.Error().Err(err).Msg("cannot claim work from the ledger")
 			if !sleep(ctx, 5*time.Second) {
 				return
@@ -64,6 +63,28 @@ func (a *account) work(ctx context.Context, e *Engine) {
 			}
 			continue
 		}
+		a.execute(ctx, e, in)
+	}
+}
+
+// reconcile settles the intents whose outcome is unknown: claimed by a
+// run that stopped or crashed before recording what happened. Executing
+// them again is safe: publishes look for what an earlier attempt posted
+// before posting (see publishOne), deletes of what is gone succeed.
+func (a *account) reconcile(ctx context.Context, e *Engine) {
+	unknown, err := e.st.Unknown(a.name)
+	if err != nil {
+		a.log.Error().Err(err).Msg("cannot list unfinished work")
+		return
+	}
+	for _, in := range unknown {
+		if ctx.Err() != nil {
+			return
+		}
+		a.log.Info().Uint64("intent", in.ID).Str("kind", in.Kind.String()).Msg("reconciling work left unfinished by a stop or crash")
+		// The claim that was cut short was an attempt whose outcome is
+		// unknown; count it, so that publishOne looks before it posts.
+		in.Attempts = max(in.Attempts, 1) + 1
 		a.execute(ctx, e, in)
 	}
 }

@@ -1,0 +1,20 @@
+package main
+
+// Commands whose work is not built yet say so plainly and exit 1, rather
+// than pretending.
+
+func (c *cli) demo(args []string) int {
+	return c.fail("demo is not available yet in this build")
+}
+
+func (c *cli) login(args []string) int {
+	return c.fail("login is not available yet in this build")
+}
+
+func (c *cli) status(args []string) int {
+	return c.fail("status is not available yet in this build")
+}
+
+func (c *cli) backfill(args []string) int {
+	return c.fail("backfill is not available yet in this build")
+}
