@@ -8,7 +8,6 @@ import (
 	"github.com/dualpower/dualpower/providers/twitter/twittertest"
 )
 
-
 const (
 	am = "alice-mastodon"
 	ax = "alice-x"
