@@ -284,7 +284,7 @@ func (p *parser) unknown(f field, allowed []string) (suggested string) {
 // nearest returns the allowed key closest to k by edit distance, if close.
 func nearest(k string, allowed []string) string {
 	best, bestD := "", 3
-	if len(k) <= 4 {
+	if len(k) < 3 {
 		bestD = 2
 	}
 	for _, a := range allowed {

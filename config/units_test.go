@@ -641,3 +641,62 @@ func BenchmarkParseCollective(b *testing.B) {
 		}
 	}
 }
+
+func TestValueProblems(t *testing.T) {
+	link := func(extra string) string {
+		return twoAccounts + "links:\n  l:\n    from: m\n    to: [x]\n" + extra
+	}
+	for _, tt := range []struct{ name, text, want string }{
+		{"list for a scalar", link("    start: [now]\n"), "links.l.start: must be a single value, not a list"},
+		{"mapping for a list", link("    to: {a: b}\n"), "links.l.to: duplicate key"},
+		{"mapping for a list, alone", twoAccounts + "links:\n  l: {from: m, to: {a: b}}\n", "links.l.to: must be a list like [a, b], not a mapping (key: value)"},
+		{"mapping in a list", twoAccounts + "links:\n  l: {from: m, to: [{a: b}]}\n", "links.l.to[0]: must be a single value, not a mapping (key: value)"},
+		{"null in a list", twoAccounts + "links:\n  l: {from: m, to: [x, ~]}\n", "links.l.to[1]: must be a single value"},
+		{"unset variable in a list", twoAccounts + "links:\n  l: {from: m, to: [\"${NOPE}\"]}\n", "links.l.to[0]: environment variable NOPE is not set"},
+		{"from without value", twoAccounts + "links:\n  l: {from: , to: [x]}\n", "links.l.from: needs a value"},
+		{"rules not a mapping", link("    rules: strict\n"), "links.l.rules: must be a mapping (key: value), not a single value"},
+		{"negative delay", link("    rules: {delay: -1s}\n"), "links.l.rules.delay: must not be negative"},
+		{"delay without value", link("    rules: {delay: }\n"), "links.l.rules.delay: needs a value: a duration like 30s, 5m or 1h30m"},
+		{"bad boolean", link("    rules: {media: sometimes}\n"), `links.l.rules.media: must be true or false, not "sometimes"`},
+		{"bad tag", link("    rules: {exclude_tags: [\"two words\"]}\n"), `links.l.rules.exclude_tags[0]: bad hashtag "two words"`},
+		{"empty tag", link("    rules: {strip_tags: [\"#\"]}\n"), `links.l.rules.strip_tags[0]: bad hashtag "#"`},
+		{"empty word", link("    rules: {exclude_words: [\" \"]}\n"), "links.l.rules.exclude_words[0]: empty word"},
+		{"empty visibility", link("    rules: {visibility: []}\n"), "links.l.rules.visibility: empty: no post would be mirrored"},
+		{"fraction", link("    rules: {max_per_hour: 1.5}\n"), `links.l.rules.max_per_hour: must be a whole number, not "1.5"`},
+		{"window key", link("    active: {since: 2027-01-01}\n"), `links.l.active.since: unknown key; allowed here: from, until`},
+		{"window bad date", link("    active: {until: 31.12.2027}\n"), `links.l.active.until: bad date "31.12.2027"`},
+		{"window without value", link("    active: {from: }\n"), "links.l.active.from: needs a value: a date"},
+		{"unknown link key", link("    target: [x]\n"), `links.l.target: unknown key; allowed here: from, to, start, active, rules`},
+		{"listen port", "http: {listen: \"127.0.0.1:http\"}\n" + twoAccounts, `http.listen: bad port "http"`},
+		{"listen port range", "http: {listen: \":70000\"}\n" + twoAccounts, `http.listen: bad port "70000"`},
+		{"data_dir empty", "data_dir: \"\"\n" + twoAccounts, "data_dir: needs a value"},
+		{"log not a mapping", "log: debug\n" + twoAccounts, "log: must be a mapping (key: value), not a single value"},
+		{"log key", "log: {lvl: debug}\n" + twoAccounts, `log.lvl: unknown key; did you mean "level"?`},
+		{"http key", "http: {port: 80}\n" + twoAccounts, "http.port: unknown key; allowed here: listen"},
+		{"mentions key", "mentions: {handles: {}}\n" + twoAccounts, "mentions.handles: unknown key; allowed here: map"},
+		{"account not a mapping", "accounts:\n  m: mastodon\n", "accounts.m: must be a mapping (key: value), not a single value"},
+		{"network without value", "accounts:\n  m: {network: }\n", "accounts.m.network: needs a value"},
+		{"setting not a scalar", "accounts:\n  m: {network: mastodon, server: [a], access_token: t}\n", "accounts.m.server: must be a single value, not a list"},
+		{"required setting empty", "accounts:\n  m: {network: mastodon, server: \"\", access_token: t}\n", "accounts.m.server: is empty; it is required"},
+		{"required setting missing", "accounts:\n  m: {network: mastodon, access_token: t}\n", "accounts.m.server: missing; the mastodon network needs it"},
+		{"secret file without value", "accounts:\n  m: {network: mastodon, server: s, access_token_file: }\n", "accounts.m.access_token_file: needs a value: the path of a file holding access_token"},
+		{"limits key", twoAccounts + "    limits: {per_day: 5}\n", `accounts.x.limits.per_day: unknown key; allowed here: posts_per_day, posts_per_month`},
+		{"budget key", twoAccounts + "    budget: {monthly: 5}\n", `accounts.x.budget.monthly: unknown key; allowed here: usd_per_month, post_usd, url_post_usd`},
+		{"budget with dollar", twoAccounts + "    budget: {usd_per_month: $x}\n", `accounts.x.budget.usd_per_month: must be a number of US dollars like 10 or 0.015, not "$x"`},
+		{"stream not a bool", twoAccounts + "    stream: maybe\n", `accounts.x.stream: must be true or false, not "maybe"`},
+		{"announcement schedule empty", twoAccounts + "announcements:\n  a: {account: x, schedule: \"\", text: hi}\n", "announcements.a.schedule: needs a schedule"},
+		{"announcement missing keys", twoAccounts + "announcements:\n  a: {}\n", "announcements.a.account: missing"},
+		{"announcement unknown key", twoAccounts + "announcements:\n  a: {account: x, schedule: \"@daily\", text: hi, when: now}\n", "announcements.a.when: unknown key"},
+		{"announcement not a mapping", twoAccounts + "announcements:\n  a: hello\n", "announcements.a: must be a mapping (key: value), not a single value"},
+		{"merge of a scalar", twoAccounts + "links:\n  l: {<<: oops, from: m, to: [x]}\n", "links.l: a merge key (<<) takes a mapping or a list of mappings, not a single value"},
+		{"merge list of scalars", twoAccounts + "links:\n  l: {<<: [oops], from: m, to: [x]}\n", "links.l: a merge key (<<) takes a mapping or a list of mappings, not a single value"},
+		{"long value cut in message", link("    rules: {replies: \"" + strings.Repeat("a", 100) + "\"}\n"), `not "` + strings.Repeat("a", 60) + `…"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got := problemsOf(t, tt.text, nil)
+			if !strings.Contains(strings.Join(got, "\n"), tt.want) {
+				t.Errorf("problems:\n%s\nwant one containing %q", strings.Join(got, "\n"), tt.want)
+			}
+		})
+	}
+}
