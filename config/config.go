@@ -1,8 +1,10 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"time"
 
@@ -214,14 +216,22 @@ const maxFileSize = 4 << 20
 // path, taking ${VAR} from the process environment. On any problem it
 // returns nil and an errors.Join of every *Problem found.
 func Load(path string) (*Config, error) {
+	cannotRead := func(err error) error {
+		cause := err
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			cause = pe.Err // the path is in the problem already
+		}
+		return &Problem{File: path, Msg: fmt.Sprintf("cannot read the config file: %v", cause), Err: err}
+	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, &Problem{File: path, Msg: fmt.Sprintf("cannot read the config file: %v", err), Err: err}
+		return nil, cannotRead(err)
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
 	if err != nil {
-		return nil, &Problem{File: path, Msg: fmt.Sprintf("cannot read the config file: %v", err), Err: err}
+		return nil, cannotRead(err)
 	}
 	if len(data) > maxFileSize {
 		return nil, &Problem{File: path, Msg: fmt.Sprintf("file is larger than %d bytes; is it the right file?", maxFileSize)}

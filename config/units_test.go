@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -532,8 +533,21 @@ func TestLoad(t *testing.T) {
 	if !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("Load of a missing file: err = %v, want fs.ErrNotExist", err)
 	}
+	if want := filepath.Join(dir, "missing.yaml") + ": cannot read the config file: no such file or directory"; err == nil || err.Error() != want {
+		t.Errorf("Load of a missing file: err = %v, want %s", err, want)
+	}
 	if p := Problems(err); len(p) != 1 || p[0].File != filepath.Join(dir, "missing.yaml") {
 		t.Errorf("Load of a missing file: problems = %v", p)
+	}
+	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "cannot read the config file: is a directory") {
+		t.Errorf("Load of a directory: err = %v", err)
+	}
+	big := filepath.Join(dir, "big.yaml")
+	if err := os.WriteFile(big, bytes.Repeat([]byte("# padding\n"), maxFileSize/10+1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(big); err == nil || !strings.Contains(err.Error(), "is larger than") {
+		t.Errorf("Load of a huge file: err = %v", err)
 	}
 }
 
