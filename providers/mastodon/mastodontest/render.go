@@ -1,6 +1,7 @@
 package mastodontest
 
 import (
+	"net/url"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -404,8 +405,13 @@ func mentionHTML(f Flavor, url, name string) string {
 	return `<span class="h-card" translate="no"><a href="` + escapeHTML(url) + `" class="u-url mention">@<span>` + escapeHTML(name) + `</span></a></span>`
 }
 
+// tagURL is the hashtag's page: lower-cased, percent-encoded.
+func tagURL(domain, tag string) string {
+	return "https://" + domain + "/tags/" + url.PathEscape(strings.ToLower(tag))
+}
+
 func tagHTML(f Flavor, domain, tag string) string {
-	href := "https://" + domain + "/tags/" + strings.ToLower(tag)
+	href := tagURL(domain, tag)
 	if f == GoToSocial {
 		return `<a href="` + escapeHTML(href) + `" class="mention hashtag" rel="tag nofollow noreferrer noopener" target="_blank">#<span>` + escapeHTML(tag) + `</span></a>`
 	}

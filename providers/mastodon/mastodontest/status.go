@@ -560,7 +560,7 @@ func (s *Server) statusJSONLocked(st *status, viewer *User) apiStatus {
 		out.Mentions = append(out.Mentions, apiMention{ID: a.id, Username: a.username, URL: a.url, Acct: a.acct})
 	}
 	for _, t := range st.r.tags {
-		out.Tags = append(out.Tags, apiTag{Name: t, URL: "https://" + s.opt.Domain + "/tags/" + t})
+		out.Tags = append(out.Tags, apiTag{Name: t, URL: tagURL(s.opt.Domain, t)})
 	}
 	for _, e := range st.r.emojis {
 		out.Emojis = append(out.Emojis, s.emojiJSON(e))
