@@ -42,6 +42,7 @@
 //     left to the engine's check command.
 //
 // Secrets are held as providers.Secret, which prints "<redacted>" through
-// fmt, JSON and YAML. No problem message repeats a configured value of an
-// account key, so a secret written under a misspelt key does not reach a log.
+// fmt, JSON and YAML. Problem messages never repeat the value of a secret
+// key, nor of an unknown key (a secret written under a misspelt key stays
+// out of the logs); a secret file is named by its path, never by content.
 package config

@@ -714,3 +714,14 @@ func TestValueProblems(t *testing.T) {
 		})
 	}
 }
+
+func TestWindowsFileConventions(t *testing.T) {
+	text := "\ufeff" + strings.ReplaceAll(twoAccounts+"links:\n  l: {from: m, to: [x]}\n", "\n", "\r\n")
+	c, err := Parse("config.yaml", []byte(text), nil)
+	if err != nil {
+		t.Fatalf("a file with a byte-order mark and CRLF line ends: %v", err)
+	}
+	if got := c.Accounts["x"].Secrets["access_token_secret"].Reveal(); got != "d" {
+		t.Errorf("value read with CRLF = %q, want %q", got, "d")
+	}
+}
