@@ -29,7 +29,7 @@ func Parse(path string, data []byte, env func(string) (string, bool)) (*Config, 
 	if root != nil {
 		p.top(c, root)
 	}
-	if !p.broken && !p.tooDeep {
+	if !p.broken && p.tooDeep == nil {
 		p.validate(c, root)
 	}
 	if err := p.err(); err != nil {

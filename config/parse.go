@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -29,7 +30,7 @@ type parser struct {
 	env      func(string) (string, bool)
 	problems []*Problem
 	steps    int
-	tooDeep  bool
+	tooDeep  *Problem              // set once the work budget is spent
 	broken   bool                  // the document could not be read as a mapping
 	pos      map[string]*yaml.Node // key path -> node it was read from
 }
@@ -64,10 +65,15 @@ func (p *parser) addAt(path, format string, args ...any) {
 }
 
 // err sorts the problems by position, drops repeats (a merged mapping is
-// walked once per use) and joins them; nil if there are none.
+// walked once per use) and joins them; nil if there are none. It returns a
+// join even of one problem, so callers can always use Problems.
 func (p *parser) err() error {
 	if len(p.problems) == 0 {
 		return nil
+	}
+	if p.tooDeep != nil {
+		// The walk stopped part way: what else it found may be false.
+		return errors.Join(p.tooDeep)
 	}
 	slices.SortStableFunc(p.problems, func(a, b *Problem) int {
 		la, lb := a.Line, b.Line
@@ -77,10 +83,7 @@ func (p *parser) err() error {
 		if lb == 0 {
 			lb = math.MaxInt
 		}
-		if la != lb {
-			return la - lb
-		}
-		return a.Column - b.Column
+		return cmp.Or(cmp.Compare(la, lb), cmp.Compare(a.Column, b.Column))
 	})
 	type seenKey struct {
 		line, col int
@@ -103,9 +106,9 @@ func (p *parser) err() error {
 func (p *parser) step(n *yaml.Node) bool {
 	p.steps++
 	if p.steps > maxSteps {
-		if !p.tooDeep {
-			p.tooDeep = true
+		if p.tooDeep == nil {
 			p.add(n, "", "the document is too complex (aliases or merge keys nested too deep); write it out plainly")
+			p.tooDeep = p.problems[len(p.problems)-1]
 		}
 		return false
 	}
@@ -135,17 +138,25 @@ func (p *parser) document(data []byte) (root *yaml.Node) {
 		p.broken = true
 		return nil
 	}
-	var next yaml.Node
-	switch err := dec.Decode(&next); {
-	case errors.Is(err, io.EOF):
-	case err != nil:
-		p.yamlError(err)
-		p.broken = true
-		return nil
-	default:
-		p.add(&next, "", "a second YAML document (after ---); put everything in one document")
-		p.broken = true
-		return nil
+	for {
+		// Further documents are refused, but an empty one (a stray "---"
+		// at the end) is harmless.
+		var next yaml.Node
+		err := dec.Decode(&next)
+		switch {
+		case errors.Is(err, io.EOF):
+		case err != nil:
+			p.yamlError(err)
+			p.broken = true
+			return nil
+		case len(next.Content) == 0 || (len(next.Content) == 1 && isNull(next.Content[0]) && next.Content[0].Value == ""):
+			continue
+		default:
+			p.add(&next, "", "a second YAML document (after ---); put everything in one document")
+			p.broken = true
+			return nil
+		}
+		break
 	}
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
 		return doc.Content[0]

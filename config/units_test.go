@@ -334,7 +334,7 @@ func TestHostileDocuments(t *testing.T) {
 	bomb := b.String() + twoAccounts + "links:\n  l: {from: m, to: x, rules: *a40}\n"
 	for _, tt := range []struct{ name, text, want string }{
 		{"merge bomb", bomb, "too complex"},
-		{"two documents", twoAccounts + "---\n" + twoAccounts, "a second YAML document"},
+		{"two documents", twoAccounts + "---\n# empty\n---\n" + twoAccounts, "a second YAML document"},
 		{"self alias", "accounts: &a {m: *a}\n", "accounts.m.network: missing"},
 		{"self merge", "accounts: &a\n  m:\n    <<: *a\n", "accounts.m.network: missing"},
 		{"tab indent", "accounts:\n\tm: 1\n", "bad YAML"},
@@ -710,6 +710,21 @@ func TestValueProblems(t *testing.T) {
 			got := problemsOf(t, tt.text, nil)
 			if !strings.Contains(strings.Join(got, "\n"), tt.want) {
 				t.Errorf("problems:\n%s\nwant one containing %q", strings.Join(got, "\n"), tt.want)
+			}
+		})
+	}
+}
+
+func TestDocumentMarkers(t *testing.T) {
+	for _, tt := range []struct{ name, text string }{
+		{"leading", "---\n" + twoAccounts},
+		{"trailing", twoAccounts + "---\n"},
+		{"trailing with comment", twoAccounts + "---\n# nothing\n"},
+		{"end marker", twoAccounts + "...\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := Parse("config.yaml", []byte(tt.text), nil); err != nil {
+				t.Error(err)
 			}
 		})
 	}
