@@ -253,20 +253,30 @@ func renderText(raw string, ents *entities, id string, hasMedia bool) (string, [
 	}
 	sort.SliceStable(spans, func(i, j int) bool { return spans[i].start < spans[j].start })
 
-	// Place every span where it really is, in order, without overlaps.
+	// Place every span where it really is, in order, without overlaps:
+	// at its offsets in the text as sent, else at its offsets counted in
+	// the unescaped text, else at the next place its literal appears.
+	fromUnescaped := unescapedIndex(runes)
+	at := func(s span, start, end, pos int) bool {
+		return start >= pos && start < end && end <= len(runes) && s.matches(runes[start:end])
+	}
 	placed := spans[:0]
 	pos := 0
 	for _, s := range spans {
-		if s.start >= pos && s.start < s.end && s.end <= len(runes) && s.matches(runes[s.start:s.end]) {
-			placed = append(placed, s)
-			pos = s.end
-			continue
+		switch {
+		case at(s, s.start, s.end, pos):
+		case s.start >= 0 && s.end < len(fromUnescaped) && s.start < s.end &&
+			at(s, fromUnescaped[s.start], fromUnescaped[s.end], pos):
+			s.start, s.end = fromUnescaped[s.start], fromUnescaped[s.end]
+		default:
+			found := s.find(runes, pos)
+			if found < 0 {
+				continue
+			}
+			s.start, s.end = found, found+utf8.RuneCountInString(s.literal())
 		}
-		if at := s.find(runes, pos); at >= 0 {
-			s.start, s.end = at, at+utf8.RuneCountInString(s.literal())
-			placed = append(placed, s)
-			pos = s.end
-		}
+		placed = append(placed, s)
+		pos = s.end
 	}
 
 	// Media links are dropped when nothing but whitespace and other media
@@ -318,6 +328,35 @@ func renderText(raw string, ents *entities, id string, hasMedia bool) (string, [
 	trimmed := strings.TrimRightFunc(text, unicode.IsSpace)
 	// Entities never end in whitespace, so trimming keeps them in range.
 	return trimmed, mentions, links, tags
+}
+
+// unescapedIndex maps each code-point index of the unescaped text (and its
+// end) to the index of the same character in runes, the text with X's
+// escapes.
+func unescapedIndex(runes []rune) []int {
+	idx := make([]int, 0, len(runes)+1)
+	for i := 0; i < len(runes); {
+		idx = append(idx, i)
+		switch {
+		case hasRunes(runes[i:], "&amp;"):
+			i += 5
+		case hasRunes(runes[i:], "&lt;"), hasRunes(runes[i:], "&gt;"):
+			i += 4
+		default:
+			i++
+		}
+	}
+	return append(idx, len(runes))
+}
+
+func hasRunes(r []rune, prefix string) bool {
+	for _, c := range prefix {
+		if len(r) == 0 || r[0] != c {
+			return false
+		}
+		r = r[1:]
+	}
+	return true
 }
 
 // isMediaLink reports whether u is the link X appends to a tweet for its

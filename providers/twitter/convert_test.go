@@ -196,6 +196,20 @@ func TestRenderText(t *testing.T) {
 	}
 }
 
+// TestRenderTextUnescapedOffsets: X (and the fake) may count offsets in
+// the unescaped text; the entity must land on its own occurrence, not on
+// an earlier one with the same literal.
+func TestRenderTextUnescapedOffsets(t *testing.T) {
+	text, _, _, tags := renderText("#a &amp; #a", &entities{Hashtags: []hashtagEntity{{Start: 5, End: 7, Tag: "a"}}}, "1", false)
+	if text != "#a & #a" || len(tags) != 1 || tags[0].Start != 5 || tags[0].End != 7 {
+		t.Errorf("renderText = %q, %+v; want the second #a tagged", text, tags)
+	}
+	text, _, _, tags = renderText("#a &amp; #a", &entities{Hashtags: []hashtagEntity{{Start: 9, End: 11, Tag: "a"}}}, "1", false)
+	if text != "#a & #a" || len(tags) != 1 || tags[0].Start != 5 {
+		t.Errorf("renderText = %q, %+v; want the second #a tagged (escaped offsets)", text, tags)
+	}
+}
+
 func TestLanguage(t *testing.T) {
 	for in, want := range map[string]string{"en": "en", "EN-gb": "en", "und": "", "qme": "", "zxx": "", "in": "id", "iw": "he", "": "", "x1": ""} {
 		if got := language(in); got != want {
