@@ -175,7 +175,7 @@ func (s *Server) processedLocked(m *media) bool {
 	if m.processed {
 		return true
 	}
-	if s.opt.MediaPolls >= 0 && m.polls > s.opt.MediaPolls {
+	if s.opt.MediaPolls >= 0 && m.polls >= s.opt.MediaPolls {
 		m.processed = true
 	}
 	if s.opt.MediaProcessing > 0 && !s.opt.Now().Before(m.created.Add(s.opt.MediaProcessing)) {
