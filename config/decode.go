@@ -384,14 +384,16 @@ func (p *parser) link(f field) *Link {
 			l.From, _ = p.value(g, "the name of the account to mirror from")
 		case "to":
 			hasTo = true
-			items, _ := p.list(g)
+			items, ok := p.list(g)
 			for _, it := range items {
+				if it.s == "" {
+					p.add(it.node, it.path, "empty; name an account")
+					ok = false
+					continue
+				}
 				l.To = append(l.To, it.s)
 			}
-			if len(items) == 0 && !isNull(g.val) && !isEmptySeq(p.resolve(g.val)) {
-				break // every item was bad, and reported
-			}
-			if len(items) == 0 {
+			if ok && len(l.To) == 0 {
 				p.add(g.knode, g.path, "empty; list at least one account to mirror to, like to: [alice-x]")
 			}
 		case "start":
@@ -427,10 +429,6 @@ func (p *parser) link(f field) *Link {
 		p.add(f.knode, join(f.path, "to"), "missing; list the accounts to mirror to, like to: [alice-x]")
 	}
 	return l
-}
-
-func isEmptySeq(n *yaml.Node) bool {
-	return n != nil && n.Kind == yaml.SequenceNode && len(n.Content) == 0
 }
 
 var ruleKeys = []string{"visibility", "replies", "reposts", "quotes", "sensitive", "include_tags",

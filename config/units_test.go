@@ -667,6 +667,8 @@ func TestValueProblems(t *testing.T) {
 		{"mapping in a list", twoAccounts + "links:\n  l: {from: m, to: [{a: b}]}\n", "links.l.to[0]: must be a single value, not a mapping (key: value)"},
 		{"null in a list", twoAccounts + "links:\n  l: {from: m, to: [x, ~]}\n", "links.l.to[1]: must be a single value"},
 		{"unset variable in a list", twoAccounts + "links:\n  l: {from: m, to: [\"${NOPE}\"]}\n", "links.l.to[0]: environment variable NOPE is not set"},
+		{"empty target", twoAccounts + "links:\n  l: {from: m, to: \"\"}\n", "links.l.to[0]: empty; name an account"},
+		{"null target list", twoAccounts + "links:\n  l: {from: m, to: }\n", "links.l.to: empty; list at least one account"},
 		{"from without value", twoAccounts + "links:\n  l: {from: , to: [x]}\n", "links.l.from: needs a value"},
 		{"rules not a mapping", link("    rules: strict\n"), "links.l.rules: must be a mapping (key: value), not a single value"},
 		{"negative delay", link("    rules: {delay: -1s}\n"), "links.l.rules.delay: must not be negative"},
@@ -738,5 +740,28 @@ func TestWindowsFileConventions(t *testing.T) {
 	}
 	if got := c.Accounts["x"].Secrets["access_token_secret"].Reveal(); got != "d" {
 		t.Errorf("value read with CRLF = %q, want %q", got, "d")
+	}
+}
+
+// TestExampleDocumentsEveryKey keeps config.example.yaml complete: every key
+// the parser accepts appears in it, written as "key:".
+func TestExampleDocumentsEveryKey(t *testing.T) {
+	b, err := os.ReadFile("../config.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	keys := slices.Concat(topKeys, commonAccountKeys, linkKeys, ruleKeys, announcementKeys,
+		[]string{"level", "format", "listen", "map", "from", "until",
+			"posts_per_day", "posts_per_month", "usd_per_month", "post_usd", "url_post_usd"})
+	for _, name := range providers.Networks() {
+		info, _ := providers.Find(name)
+		keys = append(keys, info.Settings...)
+		keys = append(keys, info.Secrets...)
+	}
+	for _, k := range keys {
+		if !strings.Contains(text, k+":") {
+			t.Errorf("config.example.yaml does not document %q", k)
+		}
 	}
 }
