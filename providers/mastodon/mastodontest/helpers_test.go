@@ -72,7 +72,7 @@ func doRaw(t testing.TB, s *Server, method, path, token, ct string, body io.Read
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	if req.Header.Get("User-Agent") == "" {
+	if _, set := req.Header["User-Agent"]; !set {
 		req.Header.Set("User-Agent", "mastodontest/1")
 	}
 	res, err := s.Client().Do(req)
