@@ -1,7 +1,11 @@
 package bridge
 
 import (
+	"context"
+	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/dualpower/dualpower/providers"
 	"github.com/dualpower/dualpower/providers/mastodon/mastodontest"
@@ -81,5 +85,212 @@ func TestBothWaysNoEcho(t *testing.T) {
 	}
 	if n := w.obs.count("publish"); n != 2 {
 		t.Errorf("%d publishes, want 2", n)
+	}
+}
+
+// xLength is the X adapter's own measure.
+func (w *world) xLimits() providers.Limits {
+	w.t.Helper()
+	l, err := w.providers()[ax].Limits(t_ctx(w.t))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return l
+}
+
+func t_ctx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// xThread checks that parts are a chain of replies on X and returns their
+// texts.
+func (w *world) xThread(parts []string, firstParent string) []string {
+	w.t.Helper()
+	var texts []string
+	parent := firstParent
+	for i, id := range parts {
+		s, ok := w.x.Lookup(id)
+		if !ok {
+			w.t.Fatalf("part %d (%s) is not on X", i, id)
+		}
+		if s.ReplyTo != parent {
+			w.t.Errorf("part %d replies to %q, want %q", i, s.ReplyTo, parent)
+		}
+		texts = append(texts, s.Text)
+		parent = id
+	}
+	return texts
+}
+
+func TestSelfThreadStaysAThread(t *testing.T) {
+	w := newWorld(t, worldOpt{links: "  m2x: {from: alice-mastodon, to: [alice-x]}"})
+	w.start()
+	alice := w.m.Alice()
+	a := alice.Post(mastodontest.PostOpts{Text: "A thread, 1/3"})
+	b := alice.Reply(a, "A thread, 2/3")
+	c := alice.Reply(b, "A thread, 3/3")
+	ca := w.waitMirror(am, c, ax)
+	pa, pb := w.mirror(am, a, ax), w.mirror(am, b, ax)
+	got := w.xThread([]string{pa[0], pb[0], ca[0]}, "")
+	if strings.Join(got, "|") != "A thread, 1/3|A thread, 2/3|A thread, 3/3" {
+		t.Errorf("thread on X: %q", got)
+	}
+}
+
+// words returns the words of s, for checking a split kept them all in order.
+func words(s string) []string { return strings.Fields(s) }
+
+func TestLongTootBecomesAnXThread(t *testing.T) {
+	w := newWorld(t, worldOpt{links: "  m2x: {from: alice-mastodon, to: [alice-x]}", mopt: mastodontest.Options{MaxCharacters: 1000}})
+	w.start()
+	var b strings.Builder
+	for i := 0; b.Len() < 700; i++ {
+		fmt.Fprintf(&b, "Sentence number %d says something worth reading. ", i)
+		if i%4 == 3 {
+			b.WriteString("\n\n")
+		}
+	}
+	text := strings.TrimSpace(b.String())[:700]
+	text = strings.TrimSpace(text[:strings.LastIndex(text, " ")])
+	id := w.m.Alice().Post(mastodontest.PostOpts{Text: text})
+	parts := w.waitMirror(am, id, ax)
+	if len(parts) < 3 {
+		t.Fatalf("a %d-character toot became %d X posts, want at least 3", len(text), len(parts))
+	}
+	l := w.xLimits()
+	texts := w.xThread(parts, "")
+	for i, p := range texts {
+		if n := l.Length(p); n > l.MaxLength {
+			t.Errorf("part %d weighs %d > %d: %q", i, n, l.MaxLength, p)
+		}
+	}
+	if got, want := strings.Join(words(strings.Join(texts, " ")), " "), strings.Join(words(text), " "); got != want {
+		t.Errorf("the thread does not keep every word in order:\n got %q\nwant %q", got, want)
+	}
+}
+
+func TestCJKSplitByWeight(t *testing.T) {
+	w := newWorld(t, worldOpt{links: "  m2x: {from: alice-mastodon, to: [alice-x]}"})
+	w.start()
+	text := strings.Repeat("日本語の文章はとても長いです。", 14)[:0]
+	for len([]rune(text)) < 200 {
+		text += "日本語の文章はとても長いです。"
+	}
+	text = string([]rune(text)[:200])
+	id := w.m.Alice().Post(mastodontest.PostOpts{Text: text})
+	parts := w.waitMirror(am, id, ax)
+	l := w.xLimits()
+	if len(parts) != 2 {
+		t.Errorf("200 CJK characters (weight %d) became %d parts, want 2", l.Length(text), len(parts))
+	}
+	texts := w.xThread(parts, "")
+	for i, p := range texts {
+		if n := l.Length(p); n > l.MaxLength {
+			t.Errorf("part %d weighs %d", i, n)
+		}
+	}
+	if strings.Join(texts, "") != text {
+		t.Errorf("parts do not add up to the toot")
+	}
+}
+
+func TestForeignMentionNeverPingsOnX(t *testing.T) {
+	w := newWorld(t, worldOpt{links: "  m2x: {from: alice-mastodon, to: [alice-x]}"})
+	w.x.CreateUser("bob")
+	w.start()
+	id := w.m.Alice().Post(mastodontest.PostOpts{Text: "Thanks @bob@other.example and @bob for the help"})
+	parts := w.waitMirror(am, id, ax)
+	got, err := w.providers()[ax].(providers.Fetcher).Fetch(t_ctx(t), parts[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range got.Mentions {
+		t.Errorf("the X post mentions %q: %q", m.Handle, got.Text)
+	}
+	if !strings.Contains(got.Text, "@bob@other.example") || !strings.Contains(got.Text, "@\u200bbob for") {
+		t.Errorf("X text %q lost the fediverse handle", got.Text)
+	}
+}
+
+func TestImageAltTextArrives(t *testing.T) {
+	w := newWorld(t, worldOpt{links: "  m2x: {from: alice-mastodon, to: [alice-x]}"})
+	w.start()
+	const alt = "A red square on a white ground."
+	id := w.m.Alice().Post(mastodontest.PostOpts{Text: "A picture", Media: []mastodontest.MediaOpts{
+		{Type: "image", Data: mastodontest.PNG(), ContentType: "image/png", Description: alt},
+	}})
+	parts := w.waitMirror(am, id, ax)
+	s, _ := w.x.Lookup(parts[0])
+	if len(s.MediaAlts) != 1 || s.MediaAlts[0] != alt || s.MediaTypes[0] != "image" {
+		t.Errorf("X post media %q alts %q, want one image with %q", s.MediaTypes, s.MediaAlts, alt)
+	}
+	if s.Text != "A picture" {
+		t.Errorf("X text %q", s.Text)
+	}
+}
+
+func TestDeleteRemovesEveryPart(t *testing.T) {
+	w := newWorld(t, worldOpt{links: "  m2x: {from: alice-mastodon, to: [alice-x]}", mopt: mastodontest.Options{MaxCharacters: 1000}})
+	w.start()
+	var b strings.Builder
+	for i := range 14 {
+		fmt.Fprintf(&b, "Part of sentence %d goes when the toot goes. ", i)
+	}
+	text := strings.TrimSpace(b.String())
+	id := w.m.Alice().Post(mastodontest.PostOpts{Text: text})
+	parts := w.waitMirror(am, id, ax)
+	if len(parts) < 2 {
+		t.Fatalf("want a thread, got %d parts", len(parts))
+	}
+	w.m.Alice().Delete(id)
+	w.waitFor("every part to be deleted", func() bool {
+		for _, p := range parts {
+			if _, ok := w.x.Lookup(p); ok {
+				return false
+			}
+		}
+		return true
+	})
+	if w.x.Posts() != 0 {
+		t.Errorf("X still holds %d posts", w.x.Posts())
+	}
+}
+
+func TestXEditUpdatesMastodonInPlace(t *testing.T) {
+	w := newWorld(t, worldOpt{links: "  x2m: {from: alice-x, to: [alice-mastodon]}"})
+	w.start()
+	xid := w.x.Post(twittertest.PostOpts{Text: "Before the edit"})
+	mparts := w.waitMirror(ax, xid, am)
+	newID := w.x.Edit(xid, "After the edit")
+	if newID == xid {
+		t.Fatal("the fake X kept the ID on edit")
+	}
+	w.waitFor("the Mastodon mirror to be edited", func() bool {
+		s, ok := w.m.Lookup(mparts[0])
+		return ok && s.Text == "After the edit"
+	})
+	s, _ := w.m.Lookup(mparts[0])
+	if s.EditCount != 1 || w.m.Posts() != 1 {
+		t.Errorf("mastodon: %d edits, %d posts; want the one mirror edited once", s.EditCount, w.m.Posts())
+	}
+}
+
+func TestXReplyRefusedFallsBackToStandalone(t *testing.T) {
+	w := newWorld(t, worldOpt{links: "  m2x: {from: alice-mastodon, to: [alice-x]}"})
+	w.start()
+	a := w.m.Alice().Post(mastodontest.PostOpts{Text: "The first post"})
+	w.waitMirror(am, a, ax)
+	w.x.SetReplyNotAllowed(true)
+	b := w.m.Alice().Reply(a, "A reply X will refuse")
+	parts := w.waitMirror(am, b, ax)
+	s, _ := w.x.Lookup(parts[0])
+	if s.ReplyTo != "" || s.Text != "A reply X will refuse" {
+		t.Errorf("fallback post: reply to %q, text %q; want a standalone post", s.ReplyTo, s.Text)
+	}
+	m, _, _ := w.st.MirrorOn(providers.Ref{Account: am, ID: b}, ax)
+	if !strings.Contains(m.Reason, "standalone") {
+		t.Errorf("the ledger does not record the fallback: %+v", m)
 	}
 }

@@ -29,6 +29,9 @@ type Rendered struct {
 type target struct {
 	Network string
 	Limits  providers.Limits
+	// Mentions finds what the target network would take as mentions in a
+	// text; nil where the network notifies nobody by text alone.
+	Mentions func(string) []providers.Mention
 }
 
 // skipError is a rule's decision not to mirror; its text is the reason
@@ -85,6 +88,16 @@ func Render(p *providers.Post, rules config.Rules, ids *Identities, tgt target) 
 	}
 	if len(r.LeftOut) > 0 && p.URL != "" && !strings.Contains(text, p.URL) {
 		text = joinParagraphs(text, p.URL)
+	}
+
+	// Last, nothing the text names may ping someone it did not mean: the
+	// footer's mentions are the config author's, meant; any other name the
+	// target would take as a mention is defused.
+	if tgt.Mentions != nil {
+		for _, m := range tgt.Mentions(rules.Footer) {
+			r.Mentions = append(r.Mentions, m.Handle)
+		}
+		text = defuseMentions(text, r.Mentions, tgt.Mentions)
 	}
 
 	max := tgt.Limits.MaxLength
@@ -302,4 +315,27 @@ func cutRunes(s string, n int) string {
 		i++
 	}
 	return s
+}
+
+// zwsp keeps "@name" from being a mention: twitter-text wants a name
+// character right after the '@'. Readers see the same text.
+const zwsp = "\u200b"
+
+// defuseMentions breaks every mention find sees in text whose handle is not
+// in allowed.
+func defuseMentions(text string, allowed []string, find func(string) []providers.Mention) string {
+	ok := map[string]bool{}
+	for _, a := range allowed {
+		ok[normHandle(a)] = true
+	}
+	spans := find(text)
+	for i := len(spans) - 1; i >= 0; i-- {
+		m := spans[i]
+		if ok[normHandle(m.Handle)] || m.Start < 0 || m.End > len(text) || m.Start >= m.End {
+			continue
+		}
+		_, at := utf8.DecodeRuneInString(text[m.Start:])
+		text = text[:m.Start+at] + zwsp + text[m.Start+at:]
+	}
+	return text
 }

@@ -303,7 +303,7 @@ func (e *Engine) execPublish(ctx context.Context, a *account, in store.Intent, p
 	if err != nil {
 		return outcome{err: err}
 	}
-	r, err := Render(post, l.Rules, e.ids, target{Network: a.cfg.Network, Limits: limits})
+	r, err := Render(post, l.Rules, e.ids, a.target(limits))
 	if err != nil {
 		var se *skipError
 		if errors.As(err, &se) {
@@ -428,7 +428,7 @@ func (e *Engine) execEdit(ctx context.Context, a *account, in store.Intent, pl p
 	if a.caps.Editor == nil || !limits.CanEdit {
 		return outcome{skip: "edit not mirrored: " + a.cfg.Network + " cannot edit this account's posts"}
 	}
-	r, err := Render(pl.Post, l.Rules, e.ids, target{Network: a.cfg.Network, Limits: limits})
+	r, err := Render(pl.Post, l.Rules, e.ids, a.target(limits))
 	if err != nil {
 		var se *skipError
 		if errors.As(err, &se) {
@@ -533,4 +533,13 @@ func (e *Engine) resolve(src string, l *providers.PostLink) (providers.Ref, bool
 		}
 	}
 	return providers.Ref{}, false
+}
+
+// target describes the account for Render.
+func (a *account) target(l providers.Limits) target {
+	t := target{Network: a.cfg.Network, Limits: l}
+	if a.caps.Mentioner != nil {
+		t.Mentions = a.caps.Mentioner.MentionSpans
+	}
+	return t
 }

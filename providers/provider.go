@@ -105,6 +105,17 @@ type Reconciler interface {
 	FindPublished(ctx context.Context, d Draft, since time.Time) (Published, bool, error)
 }
 
+// Mentioner is a target whose network notifies the people a text names
+// with "@name" (X). The engine asks it which names in a rendered text would
+// be taken as mentions, so that it can keep any it did not mean from
+// pinging a stranger before the adapter's own last guard has to refuse the
+// post.
+type Mentioner interface {
+	// MentionSpans returns the mentions the network would find in text:
+	// byte spans (with the '@') and the handle each names.
+	MentionSpans(text string) []Mention
+}
+
 // Draft is a post rendered for one target, ready to publish.
 type Draft struct {
 	Key            string     // idempotency key, stable across retries
@@ -179,6 +190,7 @@ type Capabilities struct {
 	Uploader   MediaUploader
 	Fetcher    Fetcher
 	Reconciler Reconciler
+	Mentioner  Mentioner
 }
 
 // CapabilitiesOf finds p's optional capabilities.
@@ -193,6 +205,7 @@ func CapabilitiesOf(p Provider) Capabilities {
 	c.Uploader, _ = p.(MediaUploader)
 	c.Fetcher, _ = p.(Fetcher)
 	c.Reconciler, _ = p.(Reconciler)
+	c.Mentioner, _ = p.(Mentioner)
 	return c
 }
 
