@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/dualpower/dualpower/providers"
 )
 
@@ -277,6 +279,8 @@ func (p *Provider) awaitProcessing(ctx context.Context, op, id string, info *pro
 		case wait > maxCheckAfter:
 			wait = maxCheckAfter
 		}
+		zerolog.Ctx(ctx).Debug().Str("network", Name).Str("media_id", id).Str("state", info.State).
+			Int("progress", info.ProgressPct).Dur("wait", wait).Msg("media processing")
 		select {
 		case <-ctx.Done():
 			return &providers.Error{Kind: providers.Transient, Network: Name, Op: op, Message: "waiting for X to process the file", Err: ctx.Err()}

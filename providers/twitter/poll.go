@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/dualpower/dualpower/providers"
 )
 
@@ -100,6 +102,7 @@ func (p *Provider) Poll(ctx context.Context, cursor string) ([]providers.Event, 
 	if len(events) > 0 {
 		next = events[len(events)-1].Cursor
 	}
+	zerolog.Ctx(ctx).Debug().Str("network", Name).Str("cursor", cursor).Str("next", next).Int("events", len(events)).Msg("polled")
 	return events, next, nil
 }
 
