@@ -123,7 +123,19 @@ func isRune(r rune, set string) bool {
 // extractMentionsOrLists is twitter-text's extractMentionsOrListsWithIndices.
 func extractMentionsOrLists(t *text) []Entity {
 	var out []Entity
+	nextAt := 0 // index of the next at sign at or after s
 	for s := 0; s < len(t.r); {
+		// A match starting at s has its at sign within s..s+4: skip ahead.
+		if nextAt < s {
+			nextAt = s
+		}
+		for nextAt < len(t.r) && !isAtSign(t.r[nextAt]) {
+			nextAt++
+		}
+		if nextAt == len(t.r) {
+			break
+		}
+		s = max(s, nextAt-4)
 		at := mentionAt(t, s)
 		if at < 0 {
 			s++
@@ -229,7 +241,19 @@ func isHashSign(r rune) bool { return r == '#' || r == '＃' }
 // overlaps are removed.
 func extractHashtags(t *text) []Entity {
 	var out []Entity
+	nextHash := 0 // index of the next hash sign at or after s
 	for s := 0; s < len(t.r); {
+		// A match starting at s has its hash sign at s or s+1: skip ahead.
+		if nextHash < s {
+			nextHash = s
+		}
+		for nextHash < len(t.r) && !isHashSign(t.r[nextHash]) {
+			nextHash++
+		}
+		if nextHash == len(t.r) {
+			break
+		}
+		s = max(s, nextHash-1)
 		hash, end := hashtagAt(t, s)
 		if hash < 0 {
 			s++

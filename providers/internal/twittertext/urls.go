@@ -47,9 +47,14 @@ var (
 
 // isPunct is twitter-text's punctuation set for domains. It leaves out '"'
 // and '`', as twitter-text does.
-func isPunct(r rune) bool {
-	return r < 0x80 && strings.ContainsRune(`!'#%&()*+,\-./:;<=>?@[]^_{|}~$`, r)
-}
+func isPunct(r rune) bool { return r >= 0 && r < 0x80 && asciiPunct[r] }
+
+var asciiPunct = func() (t [128]bool) {
+	for _, c := range `!'#%&()*+,\-./:;<=>?@[]^_{|}~$` {
+		t[c] = true
+	}
+	return t
+}()
 
 // isSpace is twitter-text's set of spaces.
 func isSpace(r rune) bool {
@@ -73,7 +78,10 @@ func isDirectional(r rune) bool {
 // isDomainChar is a character a domain label may hold: anything but
 // punctuation, spaces, invalid characters and directional marks.
 func isDomainChar(r rune) bool {
-	return r >= 0 && !isPunct(r) && !isSpace(r) && !isInvalidChar(r) && !isDirectional(r)
+	if r < 0x80 {
+		return r >= 0 && !asciiPunct[r] && !(r >= 0x09 && r <= 0x0D) && r != ' '
+	}
+	return !isSpace(r) && !isInvalidChar(r) && !isDirectional(r)
 }
 
 func isASCIIAlnum(r rune) bool {
@@ -126,7 +134,13 @@ var (
 // foldEq compares two code points ignoring case, as a case-insensitive
 // regular expression does.
 func foldEq(a, b rune) bool {
-	return a == b || unicode.ToLower(a) == b || unicode.ToUpper(a) == unicode.ToUpper(b)
+	if a == b {
+		return true
+	}
+	if a < 0x80 && b < 0x80 {
+		return a|0x20 == b|0x20 && a|0x20 >= 'a' && a|0x20 <= 'z'
+	}
+	return unicode.ToLower(a) == b || unicode.ToUpper(a) == unicode.ToUpper(b)
 }
 
 // match returns the end of the first TLD of idx found at r[i:] whose next
