@@ -54,8 +54,7 @@
 //   - Reads denied answers the client-forbidden problem with reason
 //     client-not-enrolled (the spec's discriminator has no separate
 //     client-not-enrolled type).
-//   - The weighted length is a local approximation of twitter-text v3 (see
-//     weightedLength) until providers/internal/twittertext lands; URLs are
-//     found only with an http(s) scheme.
+//   - Lengths, URLs (with or without a scheme), mentions and hashtags
+//     follow twitter-text (providers/internal/twittertext), as X's do.
 //   - Videos are not decoded: they report 1280×720 and 10 s.
 package twittertest

@@ -5,7 +5,10 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
+
+	"github.com/dualpower/dualpower/providers/internal/twittertext"
 
 	"github.com/dualpower/dualpower/providers/providertest"
 )
@@ -338,7 +341,8 @@ func (s *Server) createLocked(u *User, req createReq) (*tweet, *rejection) {
 			return nil, rejectForbidden("This Post has been edited the maximum number of times.")
 		}
 	}
-	if strings.TrimSpace(req.text) == "" && len(req.mediaIDs) == 0 && !req.poll && !req.card {
+	blank := strings.TrimFunc(req.text, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) == ""
+	if blank && len(req.mediaIDs) == 0 && !req.poll && !req.card {
 		return nil, s.rejectParam("text", req.text, "Post text must not be empty unless the Post has media.")
 	}
 	if len(req.mediaIDs) > 0 && (req.poll || req.quote != "" || req.card) {
@@ -349,6 +353,9 @@ func (s *Server) createLocked(u *User, req createReq) (*tweet, *rejection) {
 	}
 	if n := weightedLength(req.text); n > s.opt.MaxWeighted {
 		return nil, s.rejectParam("text", req.text, fmt.Sprintf("Your Tweet text is too long (weighted length %d, at most %d). For more information on how X determines text length, see https://github.com/twitter/twitter-text.", n, s.opt.MaxWeighted))
+	}
+	if !blank && !twittertext.Parse(req.text, twittertext.V3).Valid && weightedLength(req.text) <= 280 {
+		return nil, s.rejectParam("text", req.text, "Your Tweet text contains characters X does not accept.")
 	}
 	if k := dupKey(req.text); k != "" && u.texts[k] > 0 && (prev == nil || dupKey(prev.source) != k) {
 		return nil, rejectForbidden(msgDuplicate)
@@ -451,7 +458,11 @@ func (s *Server) shorten(text string) (string, []urlEnt) {
 		tco := s.tcoLocked()
 		start := b.Len()
 		b.WriteString(tco)
-		ents = append(ents, urlEnt{start: start, end: b.Len(), tco: tco, expanded: sp.value, display: displayURL(sp.value)})
+		expanded := sp.value
+		if !strings.Contains(expanded, "://") {
+			expanded = "http://" + expanded // X expands a bare domain to http
+		}
+		ents = append(ents, urlEnt{start: start, end: b.Len(), tco: tco, expanded: expanded, display: displayURL(sp.value)})
 		last = sp.end
 	}
 	b.WriteString(text[last:])
@@ -463,7 +474,7 @@ func (s *Server) shorten(text string) (string, []urlEnt) {
 func (s *Server) tcoLocked() string {
 	const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 	s.seq++
-	n := s.seq*2654435761 + 1000000007
+	n := (s.seq * 0x9E3779B97F4A7C15) % 839299365868340224 // 62^10
 	b := make([]byte, 10)
 	for i := range b {
 		b[i] = alphabet[n%62]
