@@ -86,6 +86,11 @@ func (p *Provider) classify(op string, resp *http.Response, body []byte, err err
 	case has(func(pr problem) bool { return shortType(pr.Type) == probUsageCapped }):
 		e.Kind = providers.Quota
 		e.Reset = quotaReset(resp.Header, probs, now)
+	case resp.StatusCode == http.StatusPaymentRequired:
+		// Pay-per-use: the app's prepaid credits are spent. When they come
+		// back depends on a top-up, so the reset is unknown.
+		e.Kind = providers.Quota
+		e.Message = "the X app's API credits are spent: " + e.Message
 	case resp.StatusCode == http.StatusTooManyRequests:
 		e.Kind = providers.RateLimited
 		e.Reset = rateReset(resp.Header, now)

@@ -79,6 +79,13 @@ func TestClassify(t *testing.T) {
 			want: want{kind: providers.Quota, reset: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)},
 		},
 		{
+			// X answers 402 on pay-per-use when the credits are spent; its
+			// body is not documented, so the status alone decides.
+			name: "402 credits spent", op: "publish", status: 402,
+			body: `{"title":"Payment Required","type":"about:blank","status":402,"detail":"Payment Required"}`,
+			want: want{kind: providers.Quota, message: "credits are spent"},
+		},
+		{
 			name: "401 problem", op: "verify", status: 401,
 			body: `{"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"}`,
 			want: want{kind: providers.Auth, message: "Unauthorized"},
