@@ -37,6 +37,18 @@ func ExtractURLs(text string) []Entity {
 	return out
 }
 
+// ExtractURLsWithProtocol returns only the URLs that start with http:// or
+// https://, as extractUrlsWithIndices does with extractUrlsWithoutProtocol
+// off. Mastodon counts these URLs, and no others, at a fixed length.
+func ExtractURLsWithProtocol(text string) []Entity {
+	t := newText(text)
+	var out []Entity
+	for _, u := range findURLs(t, false) {
+		out = append(out, t.entity(u.start, u.end, u.value))
+	}
+	return out
+}
+
 // Mentions.
 
 func isAtSign(r rune) bool { return r == '@' || r == '＠' }

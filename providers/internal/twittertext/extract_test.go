@@ -157,3 +157,23 @@ func TestTLDConformance(t *testing.T) {
 		t.Logf("tlds %s: %d/%d passed", group, len(cases)-failed, len(cases))
 	}
 }
+
+func TestExtractURLsWithProtocol(t *testing.T) {
+	tests := []struct {
+		name string
+		text string
+		want []any
+	}{
+		{"both kinds", "see example.com and https://example.org/x", []any{"https://example.org/x"}},
+		{"no colon", "example.com t.co/abc", nil},
+		{"t.co slug", "http://t.co/abc's", []any{"http://t.co/abc"}},
+		{"protocol-less match is skipped whole", "foo.com/http://bar.com", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := values(ExtractURLsWithProtocol(tt.text)); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("ExtractURLsWithProtocol(%q) = %q, want %q", tt.text, got, tt.want)
+			}
+		})
+	}
+}

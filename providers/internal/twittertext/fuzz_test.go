@@ -32,6 +32,8 @@ var fuzzSeeds = []string{
 //   - appending an ASCII character other than '.' to a text without '.'
 //     adds exactly its weight (no URL can appear or vanish, no emoji
 //     sequence can grow);
+//   - appending a space and more text never weighs less than the text
+//     plus the space;
 //   - TrimToWeight gives a head within the limit, cut at a grapheme
 //     boundary, with head+rest the NFC form of the text.
 func FuzzParse(f *testing.F) {
@@ -53,6 +55,11 @@ func FuzzParse(f *testing.F) {
 			n := norm.NFC.String(s)
 			if rn := Parse(n, c); rn.WeightedLength != r.WeightedLength || rn.Valid != r.Valid {
 				t.Fatalf("Parse(%+q) = %+v but its NFC form gives %+v", s, r, rn)
+			}
+			// What follows a space cannot change how the text before it is
+			// read: no URL, emoji sequence or composition crosses a space.
+			if grown := Parse(s+" "+s, c); grown.WeightedLength*c.Scale < r.WeightedLength*c.Scale+c.weight(' ') {
+				t.Fatalf("Parse(%+q) = %d but Parse(s+\" \"+s) = %d", s, r.WeightedLength, grown.WeightedLength)
 			}
 			if !strings.Contains(n, ".") {
 				for _, x := range []string{"a", " ", "#", "1", "@"} {

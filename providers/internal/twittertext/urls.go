@@ -366,8 +366,12 @@ type urlEntity struct {
 
 // extractURLs finds the URLs of t as twitter-text's extractUrlsWithIndices
 // does, with URLs without a protocol included.
-func extractURLs(t *text) []urlEntity {
-	if !t.hasRune('.') {
+func extractURLs(t *text) []urlEntity { return findURLs(t, true) }
+
+// findURLs is extractUrlsWithIndices with its extractUrlsWithoutProtocol
+// option.
+func findURLs(t *text, withoutProtocol bool) []urlEntity {
+	if !t.hasRune('.') || !withoutProtocol && !t.hasRune(':') {
 		return nil
 	}
 	m := newURLMatcher(t)
@@ -387,7 +391,7 @@ func extractURLs(t *text) []urlEntity {
 			continue
 		}
 		if raw.protoEnd == raw.start {
-			if raw.before >= 0 && strings.ContainsRune("-_./", t.r[raw.before]) {
+			if !withoutProtocol || raw.before >= 0 && strings.ContainsRune("-_./", t.r[raw.before]) {
 				continue
 			}
 			found := asciiDomains(domain)
