@@ -234,3 +234,25 @@ func FuzzRenderText(f *testing.F) {
 		checkEntities(t, &providers.Post{Text: text, Mentions: mentions, Links: links, Tags: tags})
 	})
 }
+
+// BenchmarkTimelinePage decodes and converts the golden timeline page
+// (11 posts with includes), the work of one poll answer.
+func BenchmarkTimelinePage(b *testing.B) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "timeline.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := &Provider{account: "alice-x"}
+	knowMe(p)
+	b.ReportAllocs()
+	for b.Loop() {
+		var r timelineResponse
+		if err := json.Unmarshal(raw, &r); err != nil {
+			b.Fatal(err)
+		}
+		c := p.converter(r.Includes)
+		for _, tw := range r.Data {
+			_ = c.event(tw)
+		}
+	}
+}

@@ -15,7 +15,8 @@
 // Every outcome X answers is mapped by one function, classify, onto a
 // *providers.Error: 429 is RateLimited with the reset X states
 // (x-rate-limit-reset, or the 24-hour user or app reset when that allowance
-// is spent); a usage-capped Problem is Quota until the period ends; 401 is
+// is spent); a usage-capped Problem is Quota until the period ends, and a
+// 402 (pay-per-use credits spent) is Quota with no known end; 401 is
 // Auth; duplicate content and refused replies are Rejected with their
 // Reason; an app that may not read timelines (client-not-enrolled) gets
 // NotPermitted/ReasonReadDenied on reads, which makes the account

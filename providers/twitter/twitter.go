@@ -94,12 +94,9 @@ func New(opt providers.Options) (*Provider, error) {
 	if base.User != nil || base.RawQuery != "" || base.Fragment != "" {
 		return nil, fmt.Errorf("twitter: api_base %q must not carry credentials, a query or a fragment", base.Redacted())
 	}
-	canEdit := false
-	if v := opt.Setting("can_edit", "false"); v != "" {
-		canEdit, err = strconv.ParseBool(v)
-		if err != nil {
-			return nil, fmt.Errorf("twitter: can_edit %q is not true or false", v)
-		}
+	canEdit, err := strconv.ParseBool(opt.Setting("can_edit", "false"))
+	if err != nil {
+		return nil, fmt.Errorf("twitter: can_edit %q is not true or false", opt.Setting("can_edit", ""))
 	}
 
 	httpc := opt.HTTPClient
