@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,6 +17,7 @@ import (
 // exchangeRec is one request and its answer, as a client saw them.
 type exchangeRec struct {
 	method, path string
+	query        string
 	reqCT        string
 	reqBody      []byte
 	status       int
@@ -52,7 +54,7 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	res.Body = io.NopCloser(bytes.NewReader(body))
 	r.mu.Lock()
 	r.recs = append(r.recs, exchangeRec{
-		method: req.Method, path: req.URL.Path, reqCT: req.Header.Get("Content-Type"), reqBody: reqBody,
+		method: req.Method, path: req.URL.Path, query: req.URL.RawQuery, reqCT: req.Header.Get("Content-Type"), reqBody: reqBody,
 		status: res.StatusCode, ct: res.Header.Get("Content-Type"), body: body,
 	})
 	r.mu.Unlock()
@@ -94,7 +96,7 @@ func exercise(t *testing.T, s *Server) []streamMessage {
 	upload(t, s, "/api/v2/media", tok, "application/pdf", []byte("%PDF"), nil)
 	do(t, s, "GET", "/api/v1/media/"+vid.ID, tok, nil)
 	do(t, s, "GET", "/api/v1/media/"+vid.ID, tok, nil)
-	do(t, s, "PUT", "/api/v1/media/"+img.ID, tok, map[string]any{"description": "better", "focus": "0,0"})
+	do(t, s, "PUT", "/api/v1/media/"+img.ID, tok, url.Values{"description": {"better"}, "focus": {"0,0"}})
 	do(t, s, "GET", "/api/v1/media/nope", tok, nil)
 
 	// Statuses.
