@@ -3,6 +3,7 @@ package twittertest
 import (
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 	"unicode"
@@ -89,9 +90,15 @@ type editChain struct {
 func (t *tweet) latest() bool { return t.chain.ids[len(t.chain.ids)-1] == t.id }
 func (t *tweet) live() bool   { return !t.deleted && t.latest() }
 
+var usernameRE = regexp.MustCompile(`^[A-Za-z0-9_]{1,15}$`)
+
 // CreateUser adds a user with a fresh access token and returns it. Usernames
-// are unique (case-insensitively); creating one that exists returns it.
+// are unique (case-insensitively); creating one that exists returns it. A
+// username X would not allow (1–15 letters, digits, '_') fails the test.
 func (s *Server) CreateUser(username string) *User {
+	if !usernameRE.MatchString(username) {
+		s.tb.Fatalf("twittertest: X does not allow the username %q", username)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if u := s.users[strings.ToLower(username)]; u != nil {
