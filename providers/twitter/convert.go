@@ -46,19 +46,19 @@ func (p *Provider) converter(inc includes) *converter {
 	return c
 }
 
-// authorName is the username of a tweet's author, when known.
-func (c *converter) authorName(t tweet) string {
-	if t.AuthorID != "" && t.AuthorID == c.meID {
+// authorName is the username of a tweet's author, when known. Tweets of
+// the account's timeline are its own even without author_id.
+func (c *converter) authorName(t tweet, timeline bool) string {
+	if t.AuthorID == "" {
+		if timeline {
+			return c.meName
+		}
+		return ""
+	}
+	if t.AuthorID == c.meID {
 		return c.meName
 	}
-	if u, ok := c.users[t.AuthorID]; ok {
-		return u.Username
-	}
-	if t.AuthorID == "" && c.meName != "" {
-		// Our own timeline: X omits author_id unless asked.
-		return c.meName
-	}
-	return ""
+	return c.users[t.AuthorID].Username
 }
 
 // isOwn reports whether t was written by the account. Tweets of the
@@ -79,10 +79,7 @@ func (c *converter) post(t tweet) *providers.Post {
 // (a repost of a quote of …).
 func (c *converter) convert(t tweet, timeline bool, depth int) *providers.Post {
 	own := c.isOwn(t, timeline)
-	author := c.authorName(t)
-	if own && author == "" {
-		author = c.meName
-	}
+	author := c.authorName(t, timeline)
 	p := &providers.Post{
 		Visibility: providers.Public,
 		Language:   language(t.Lang),
@@ -125,7 +122,7 @@ func (c *converter) convert(t tweet, timeline bool, depth int) *providers.Post {
 		}
 		link := &providers.PostLink{ID: ref.ID}
 		if rt, ok := c.tweets[ref.ID]; ok {
-			link.Author = c.authorName(rt)
+			link.Author = c.authorName(rt, false)
 			link.Self = c.isOwn(rt, false)
 			if depth > 0 && ref.Type != "replied_to" {
 				link.Post = c.convert(rt, false, depth-1)

@@ -29,6 +29,10 @@ const (
 // read timelines.
 const readDeniedMessage = "this X app cannot read timelines; the account is write-only"
 
+// editWord finds X saying a refusal is about editing ("edit", "editable",
+// "edited"), and not "credit".
+var editWord = regexp.MustCompile(`\bedit`)
+
 // readOps are the operations that read posts; a refusal there means the
 // account is write-only, not that it is broken.
 var readOps = map[string]bool{"poll": true, "fetch": true, "find published": true}
@@ -117,6 +121,14 @@ func (p *Provider) classify(op string, resp *http.Response, body []byte, err err
 		e.Kind = providers.Rejected
 		e.Reason = providers.ReasonInvalid
 		switch {
+		case op == "edit" && editWord.MatchString(text) && strings.Contains(text, "deleted or not visible"):
+			// "You attempted to edit a Tweet that is deleted or not
+			// visible to you."
+			e.Kind, e.Reason = providers.NotFound, ""
+		case op == "edit" && editWord.MatchString(text):
+			// Not eligible, out of the edit window, out of edits, not
+			// the latest version.
+			e.Reason = providers.ReasonEditDenied
 		case has(func(pr problem) bool { return pr.Code == codeDuplicate }) || strings.Contains(text, "duplicate content") ||
 			strings.Contains(text, "status is a duplicate"):
 			e.Reason = providers.ReasonDuplicate
@@ -125,8 +137,6 @@ func (p *Provider) classify(op string, resp *http.Response, body []byte, err err
 			(strings.Contains(text, "repl") && (strings.Contains(text, "not allowed") || strings.Contains(text, "restricted") ||
 				strings.Contains(text, "not permitted"))):
 			e.Reason = providers.ReasonReplyNotAllowed
-		case op == "edit" && resp.StatusCode == http.StatusForbidden && strings.Contains(text, "edit"):
-			e.Reason = providers.ReasonEditDenied
 		}
 	default:
 		// 1xx and 3xx (redirects are not followed): not an answer we know.

@@ -151,6 +151,21 @@ func TestClassify(t *testing.T) {
 			want: want{kind: providers.Rejected, reason: providers.ReasonEditDenied},
 		},
 		{
+			name: "403 edit window passed", op: "edit", status: 403,
+			body: `{"title":"Forbidden","detail":"This Post is no longer editable: the edit window has passed.","type":"about:blank","status":403}`,
+			want: want{kind: providers.Rejected, reason: providers.ReasonEditDenied, message: "edit window"},
+		},
+		{
+			name: "403 edit of a deleted post", op: "edit", status: 403,
+			body: `{"title":"Forbidden","detail":"You attempted to edit a Tweet that is deleted or not visible to you.","type":"about:blank","status":403}`,
+			want: want{kind: providers.NotFound},
+		},
+		{
+			name: "403 duplicate content on an edit", op: "edit", status: 403,
+			body: `{"detail":"You are not allowed to create a Tweet with duplicate content.","type":"about:blank","title":"Forbidden","status":403}`,
+			want: want{kind: providers.Rejected, reason: providers.ReasonDuplicate},
+		},
+		{
 			name: "403 other", op: "publish", status: 403,
 			body: `{"title":"Forbidden","detail":"You are not permitted to perform this action.","type":"about:blank","status":403}`,
 			want: want{kind: providers.Rejected, reason: providers.ReasonInvalid, message: "not permitted to perform this action"},

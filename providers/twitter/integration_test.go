@@ -300,3 +300,27 @@ func TestPollRepostsQuotesAndEscapes(t *testing.T) {
 		}
 	}
 }
+
+// TestEditRefusedByX: an account configured as able to edit, on an app X
+// does not let edit, gets a refusal it can act on; editing a deleted post
+// is NotFound.
+func TestEditRefusedByX(t *testing.T) {
+	fx := twittertest.New(t, twittertest.Options{})
+	p := newProvider(t, fx, map[string]string{"can_edit": "true"})
+	pub, err := p.Publish(ctx(t), providers.Draft{Text: "typo hree"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = p.Edit(ctx(t), pub.ID, providers.Draft{Text: "typo here"})
+	if !errors.Is(err, &providers.Error{Kind: providers.Rejected, Reason: providers.ReasonEditDenied}) {
+		t.Errorf("Edit on an app that cannot edit = %v, want Rejected/edit denied", err)
+	}
+
+	fx2 := twittertest.New(t, twittertest.Options{CanEdit: true})
+	p2 := newProvider(t, fx2, map[string]string{"can_edit": "true"})
+	gone := fx2.PostAsUser("soon deleted", "")
+	fx2.DeleteAsUser(gone)
+	if _, err := p2.Edit(ctx(t), gone, providers.Draft{Text: "too late"}); !errors.Is(err, providers.ErrNotFound) {
+		t.Errorf("Edit of a deleted post = %v, want NotFound", err)
+	}
+}
