@@ -20,7 +20,7 @@ func TestConformance(t *testing.T) {
 		return providertest.Env{
 			Provider:         newProvider(t, fx, map[string]string{"can_edit": "true"}),
 			Fake:             fx,
-			Secrets:          []string{fx.ConsumerSecret(), fx.TokenSecret()},
+			Secrets:          []string{fx.ConsumerSecret(), fx.TokenSecret(), fx.ConsumerKey(), fx.Token()},
 			Image:            redSquare(t),
 			ImageContentType: "image/png",
 		}

@@ -39,6 +39,8 @@
 //     duplicate-content rejection is the other half of the answer).
 //   - Reads cost money under pay-per-use pricing: a poll with nothing new
 //     is one request, and the account's identity is read once and kept.
+//   - Polling cannot see deletes: X's timeline simply stops listing a
+//     deleted post, so Poll reports Created and Edited events only.
 //   - Quote posts need an enterprise plan and are not made here; quotes
 //     read from X are reported in Post.QuoteOf.
 package twitter

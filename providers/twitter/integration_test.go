@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -322,5 +323,53 @@ func TestEditRefusedByX(t *testing.T) {
 	fx2.DeleteAsUser(gone)
 	if _, err := p2.Edit(ctx(t), gone, providers.Draft{Text: "too late"}); !errors.Is(err, providers.ErrNotFound) {
 		t.Errorf("Edit of a deleted post = %v, want NotFound", err)
+	}
+}
+
+// TestRequestsAreSignedInHeaders: every request is signed with OAuth 1.0a
+// HMAC-SHA1 in the Authorization header, and no credential travels in a
+// URL.
+func TestRequestsAreSignedInHeaders(t *testing.T) {
+	fx := twittertest.New(t, twittertest.Options{})
+	p := newProvider(t, fx, nil)
+	if _, err := p.Verify(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := p.Poll(ctx(t), ""); err != nil {
+		t.Fatal(err)
+	}
+	img := redSquare(t)
+	id, err := p.UploadMedia(ctx(t), providers.Upload{Type: providers.Image, ContentType: "image/png", Size: int64(len(img)), Body: bytes.NewReader(img), Alt: "sq"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := p.Publish(ctx(t), providers.Draft{Text: "signed", MediaIDs: []string{id}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Delete(ctx(t), pub.ID); err != nil {
+		t.Fatal(err)
+	}
+	log := fx.RequestLog()
+	if len(log) < 6 {
+		t.Fatalf("%d requests logged", len(log))
+	}
+	for _, r := range log {
+		if r.Status >= 400 {
+			t.Errorf("%s %s answered %d", r.Method, r.Path, r.Status)
+		}
+		for _, q := range r.Query {
+			if strings.HasPrefix(q, "oauth_") {
+				t.Errorf("%s %s carries %s in its URL", r.Method, r.Path, q)
+			}
+		}
+		for _, want := range []string{"oauth_consumer_key", "oauth_nonce", "oauth_signature", "oauth_signature_method", "oauth_timestamp", "oauth_token"} {
+			if !slices.Contains(r.OAuthParams, want) {
+				t.Errorf("%s %s: Authorization lacks %s (has %v)", r.Method, r.Path, want, r.OAuthParams)
+			}
+		}
+		if !slices.Contains(r.Headers, "User-Agent") {
+			t.Errorf("%s %s: no User-Agent", r.Method, r.Path)
+		}
 	}
 }
