@@ -273,14 +273,20 @@ func (r *rbuf) done() error {
 // prefix-free, so one account's prefix can never be a prefix of another's,
 // and the key decodes back to exactly the pair it was made of.
 
-func acctPrefix(account string) []byte {
-	b := make([]byte, 0, binary.MaxVarintLen64+len(account))
+// acctPrefix is the first part of every key of account's refs and queue
+// entries; extra is room for what follows it.
+func acctPrefix(account string, extra ...int) []byte {
+	n := binary.MaxVarintLen64 + len(account)
+	for _, e := range extra {
+		n += e
+	}
+	b := make([]byte, 0, n)
 	b = binary.AppendUvarint(b, uint64(len(account)))
 	return append(b, account...)
 }
 
 func refKey(r providers.Ref) []byte {
-	return append(acctPrefix(r.Account), r.ID...)
+	return append(acctPrefix(r.Account, len(r.ID)), r.ID...)
 }
 
 // parseRefKey is refKey's inverse.
@@ -304,7 +310,7 @@ func parseU64(k []byte) (uint64, bool) {
 
 // queueKey orders one account's intents by ID.
 func queueKey(account string, id uint64) []byte {
-	return binary.BigEndian.AppendUint64(acctPrefix(account), id)
+	return binary.BigEndian.AppendUint64(acctPrefix(account, 8), id)
 }
 
 // parseQueueKey splits a queue key into its account and intent ID.
