@@ -239,7 +239,7 @@ func renderText(raw string, ents *entities, id string, hasMedia bool) (string, [
 		}
 	}
 	for _, m := range ents.Mentions {
-		if m.Username != "" {
+		if usernamePattern.MatchString(m.Username) {
 			spans = append(spans, span{start: m.Start, end: m.End, kind: kindMention, mention: m})
 		}
 	}

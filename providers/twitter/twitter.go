@@ -178,7 +178,7 @@ func (p *Provider) fetchMe(ctx context.Context, op string) (*user, error) {
 	if err := p.call(ctx, op, http.MethodGet, "/2/users/me", url.Values{"user.fields": {"username"}}, nil, &r); err != nil {
 		return nil, err
 	}
-	if r.Data == nil || !validID(r.Data.ID) || r.Data.Username == "" {
+	if r.Data == nil || !validID(r.Data.ID) || !usernamePattern.MatchString(r.Data.Username) {
 		if len(r.Errors) > 0 {
 			return nil, p.problemsError(op, r.Errors)
 		}
@@ -212,12 +212,15 @@ func (p *Provider) username() string {
 	return p.me.Username
 }
 
+// usernamePattern is the spec's UserName.
+var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9_]{1,15}$`)
+
 func profileURL(username string) string { return "https://x.com/" + username }
 
 // statusURL is a post's permalink; X redirects /i/status/ID to the real
-// one when the author is unknown.
+// one when the author is unknown (or named impossibly).
 func statusURL(username, id string) string {
-	if username == "" {
+	if !usernamePattern.MatchString(username) {
 		username = "i"
 	}
 	return "https://x.com/" + username + "/status/" + id
