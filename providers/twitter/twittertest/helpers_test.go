@@ -38,7 +38,7 @@ func (c *clock) Advance(d time.Duration) {
 // apiClient is a client signed with dghubble/oauth1, as the adapter signs,
 // whose every /2/ exchange is checked against the spec.
 type apiClient struct {
-	t  *testing.T
+	t  testing.TB
 	s  *Server
 	hc *http.Client
 	st *specTransport
@@ -152,7 +152,11 @@ func (a answer) str(path ...any) string {
 // post creates a post through the API and returns its ID.
 func (c *apiClient) post(body any) string {
 	c.t.Helper()
-	return c.do("POST", "/2/tweets", body).want(c.t, http.StatusCreated).str("data", "id")
+	a := c.do("POST", "/2/tweets", body)
+	if a.status != http.StatusCreated {
+		c.t.Fatalf("POST /2/tweets: status %d, want 201: %s", a.status, a.raw)
+	}
+	return a.str("data", "id")
 }
 
 // sameJSON reports whether raw is the JSON want, member for member.

@@ -42,7 +42,7 @@ func (s *Server) oauthEndpoint(endpoint string, h func(w http.ResponseWriter, r 
 		if err != nil {
 			return
 		}
-		if !s.wait(r.Context()) || s.injected(w) {
+		if !s.wait(r.Context()) || s.injected(w, endpoint) {
 			return
 		}
 		h(w, r, body)

@@ -470,14 +470,18 @@ func (s *Server) wait(ctx context.Context) bool {
 }
 
 // injected answers a failure the test asked for, if one is due.
-func (s *Server) injected(w http.ResponseWriter) bool {
+func (s *Server) injected(w http.ResponseWriter, endpoint string) bool {
 	s.mu.Lock()
 	if !s.rateLimitNext.IsZero() {
 		reset := s.rateLimitNext
 		s.rateLimitNext = time.Time{}
+		limit := s.limitSpecs[endpoint].limit
 		s.mu.Unlock()
+		if limit == 0 {
+			limit = 15
+		}
 		h := w.Header()
-		h.Set("x-rate-limit-limit", "100")
+		h.Set("x-rate-limit-limit", strconv.Itoa(limit))
 		h.Set("x-rate-limit-remaining", "0")
 		h.Set("x-rate-limit-reset", strconv.FormatInt(reset.Unix(), 10))
 		tooManyRequests(w)
@@ -567,7 +571,7 @@ func (s *Server) api(endpoint string, read bool, h apiHandler) http.HandlerFunc 
 		if !s.wait(r.Context()) {
 			return
 		}
-		if s.injected(w) {
+		if s.injected(w, endpoint) {
 			return
 		}
 		u, err := s.authenticate(r, body)
