@@ -3,6 +3,7 @@ package providers
 import (
 	"context"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -29,8 +30,10 @@ type Poller interface {
 	// Poll returns the account's own posts newer than cursor, oldest first,
 	// each as a Created event carrying the cursor just after it, and the
 	// cursor to poll from next (cursor itself when nothing is new). With an
-	// empty cursor it returns the newest page only. When nothing is new it
-	// reads no posts.
+	// empty cursor it returns the newest page only; with a SinceCursor,
+	// every post made since that time. When nothing is new it reads no
+	// posts. The next cursor is always one the network made, never a
+	// SinceCursor, once any post has been seen.
 	Poll(ctx context.Context, cursor string) (events []Event, next string, err error)
 }
 
@@ -214,3 +217,28 @@ func (c Capabilities) CanSource() bool { return c.Poller != nil }
 
 // CanTarget reports whether the provider can be in the "to" of a link.
 func (c Capabilities) CanTarget() bool { return c.Publisher != nil }
+
+// sincePrefix marks a cursor made from a time rather than by a network.
+const sincePrefix = "since:"
+
+// SinceCursor makes a cursor that asks Poll for every post made at or after
+// t, oldest first: where reading begins for a link that starts at a date,
+// and for an account that had no posts when it was first read (an empty
+// cursor would return only the newest page, and a burst of posts larger
+// than a page would lose its oldest). Adapters page back as far as t (X:
+// start_time; Mastodon: max_id pages until created_at is older than t),
+// within a bound they document.
+func SinceCursor(t time.Time) string {
+	return sincePrefix + t.UTC().Format(time.RFC3339Nano)
+}
+
+// ParseSinceCursor tells whether cursor was made by SinceCursor, and from
+// which time.
+func ParseSinceCursor(cursor string) (time.Time, bool) {
+	s, ok := strings.CutPrefix(cursor, sincePrefix)
+	if !ok {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	return t, err == nil
+}
