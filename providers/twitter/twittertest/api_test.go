@@ -408,8 +408,8 @@ func TestEditHistory(t *testing.T) {
 	if tl.get("meta", "result_count") != float64(1) || tl.str("data", 0, "id") != chain[5] || tl.get("data", 0, "edit_controls", "edits_remaining") != float64(0) {
 		t.Errorf("timeline: %s", tl.raw)
 	}
-	old := c.do("GET", "/2/tweets/"+chain[2], nil).want(t, 200)
-	if old.str("data", "text") != "version 2" {
+	old := c.do("GET", "/2/tweets/"+chain[2]+"?tweet.fields=edit_controls", nil).want(t, 200)
+	if old.str("data", "text") != "version 2" || old.get("data", "edit_history_tweet_ids").([]any)[5] != chain[5] || old.get("data", "edit_controls", "is_edit_eligible") != false {
 		t.Errorf("old version: %s", old.raw)
 	}
 	if st, ok := s.Lookup(chain[5]); !ok || st.EditCount != 5 || st.Text != "version 5" {

@@ -222,12 +222,11 @@ func (rd *renderer) mentions(t *tweet) []span {
 func (rd *renderer) tweetJSON(t *tweet) map[string]any {
 	s := rd.s
 	o := map[string]any{
-		"id":                     t.id,
-		"text":                   escapeText(t.text),
-		"edit_history_tweet_ids": append([]string(nil), t.chain.ids[:indexOf(t.chain.ids, t.id)+1]...),
-	}
-	if t.latest() {
-		o["edit_history_tweet_ids"] = append([]string(nil), t.chain.ids...)
+		"id":   t.id,
+		"text": escapeText(t.text),
+		// Every version lists the whole chain, oldest first: a reader can
+		// tell an outdated version by its last entry.
+		"edit_history_tweet_ids": append([]string(nil), t.chain.ids...),
 	}
 	f := rd.tf
 	if f["attachments"] && len(t.media) > 0 {
@@ -249,12 +248,12 @@ func (rd *renderer) tweetJSON(t *tweet) map[string]any {
 	if f["edit_controls"] {
 		until := t.chain.first.Add(editWindow)
 		left := maxEdits - (len(t.chain.ids) - 1)
-		if !s.now().Before(until) || t.retweetOf != nil {
+		if !s.now().Before(until) || t.retweetOf != nil || !t.latest() {
 			left = 0
 		}
 		o["edit_controls"] = map[string]any{
 			"edits_remaining":  left,
-			"is_edit_eligible": t.retweetOf == nil && len(t.media) <= 4,
+			"is_edit_eligible": t.retweetOf == nil && t.latest(),
 			"editable_until":   until.UTC().Format(timeFormat),
 		}
 	}
@@ -299,15 +298,6 @@ func (rd *renderer) tweetJSON(t *tweet) map[string]any {
 		o["display_text_range"] = []int{0, end}
 	}
 	return o
-}
-
-func indexOf(ids []string, id string) int {
-	for i, v := range ids {
-		if v == id {
-			return i
-		}
-	}
-	return len(ids) - 1
 }
 
 func (rd *renderer) entities(t *tweet) map[string]any {
