@@ -1,0 +1,151 @@
+package metrics
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/dualpower/dualpower/config"
+	"github.com/dualpower/dualpower/providers"
+	"github.com/dualpower/dualpower/store"
+)
+
+// AccountSample is what the per-account gauges show for one account at a
+// scrape.
+type AccountSample struct {
+	Account string
+	// Pending is the number of intents queued for the account (pending or
+	// in flight).
+	Pending int
+	// RateLimitRemaining is the requests left in the network's current
+	// rate-limit window; -1 when unknown (no answer carried the headers
+	// yet, or the adapter does not tell).
+	RateLimitRemaining int
+	// RateLimitReset is when that window resets; zero when unknown.
+	RateLimitReset time.Time
+	// MonthPosts and MonthSpendUSD are what dualpower posted on the account
+	// this UTC month and what it cost, from the ledger.
+	MonthPosts    int
+	MonthSpendUSD float64
+	// PostsPerMonth and BudgetUSDPerMonth are the configured caps; 0 is none.
+	PostsPerMonth     int
+	BudgetUSDPerMonth float64
+	// Paused: the account's credentials were refused and it waits for a
+	// config fix.
+	Paused bool
+}
+
+// AccountsFunc returns the current samples of every account. It is called
+// once per scrape. On an error it returns what it could read; the error is
+// counted in dualpower_metrics_errors_total and not shown otherwise.
+type AccountsFunc func() ([]AccountSample, error)
+
+// RateLimiter is what an adapter exposes of its network's rate limit: the
+// requests remaining and when the window resets, as the last answer said
+// (-1 and the zero time before any). The Mastodon and X adapters have it.
+type RateLimiter interface {
+	RateLimit() (remaining int, reset time.Time)
+}
+
+// LedgerAccounts reads the samples of cfg's accounts from the ledger (queue
+// length, month counters, pause) and from provs, the running adapters by
+// account name, for the rate limit of those that are RateLimiters. provs
+// may be nil. Each call costs one short read per account.
+func LedgerAccounts(cfg *config.Config, st *store.Store, provs map[string]providers.Provider) AccountsFunc {
+	return func() ([]AccountSample, error) {
+		var errs []error
+		out := make([]AccountSample, 0, len(cfg.AccountNames))
+		for _, name := range cfg.AccountNames {
+			a := cfg.Accounts[name]
+			s := AccountSample{Account: name, RateLimitRemaining: -1}
+			if a != nil {
+				s.PostsPerMonth = a.Limits.PostsPerMonth
+				s.BudgetUSDPerMonth = a.Budget.USDPerMonth
+			}
+			if rl, ok := provs[name].(RateLimiter); ok {
+				s.RateLimitRemaining, s.RateLimitReset = rl.RateLimit()
+			}
+			state, err := st.Account(name)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			s.MonthPosts = state.MonthPosts
+			s.MonthSpendUSD = float64(state.MonthSpend) / 1e6
+			s.Paused = state.Paused
+			q, err := st.Pending(name)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			s.Pending = len(q)
+			out = append(out, s)
+		}
+		if err := errors.Join(errs...); err != nil {
+			return out, fmt.Errorf("metrics: accounts: %w", err)
+		}
+		return out, nil
+	}
+}
+
+// accountFamilies calls fn and turns its samples into gauge families.
+func (m *Metrics) accountFamilies(fn AccountsFunc) []family {
+	samples, err := safeCall(fn)
+	if err != nil {
+		m.scrapeEr.inc("accounts")
+	}
+	gauge := func(name, help string) *family {
+		return &family{name: name, help: help, typ: gaugeType}
+	}
+	var (
+		pending   = gauge("dualpower_pending_intents", "Intents queued for the account (pending or in flight).")
+		remaining = gauge("dualpower_rate_limit_remaining", "Requests left in the network's rate-limit window, as its last answer said; absent while unknown.")
+		reset     = gauge("dualpower_rate_limit_reset_timestamp_seconds", "When the network's rate-limit window resets, in Unix seconds; absent while unknown.")
+		posts     = gauge("dualpower_x_posts_month", "Posts dualpower made on the account this UTC month (what X caps and bills).")
+		postsCap  = gauge("dualpower_x_posts_month_limit", "The account's configured posts_per_month; absent when there is none.")
+		spend     = gauge("dualpower_spend_usd_month", "What posting to the account cost this UTC month, in US dollars.")
+		budget    = gauge("dualpower_budget_usd_month", "The account's configured budget.usd_per_month; absent when there is none.")
+		paused    = gauge("dualpower_account_paused", "1 while the account is paused (its credentials were refused), else 0.")
+	)
+	seen := make(map[string]bool, len(samples))
+	for _, s := range samples {
+		if seen[s.Account] {
+			continue // one series per account, or the page is invalid
+		}
+		seen[s.Account] = true
+		l := []string{"account", s.Account}
+		add := func(f *family, v float64) { f.samples = append(f.samples, sample{labels: l, value: v}) }
+		add(pending, float64(s.Pending))
+		if s.RateLimitRemaining >= 0 {
+			add(remaining, float64(s.RateLimitRemaining))
+		}
+		if !s.RateLimitReset.IsZero() {
+			add(reset, float64(s.RateLimitReset.UnixMilli())/1e3)
+		}
+		add(posts, float64(s.MonthPosts))
+		if s.PostsPerMonth > 0 {
+			add(postsCap, float64(s.PostsPerMonth))
+		}
+		add(spend, s.MonthSpendUSD)
+		if s.BudgetUSDPerMonth > 0 {
+			add(budget, s.BudgetUSDPerMonth)
+		}
+		p := 0.0
+		if s.Paused {
+			p = 1
+		}
+		add(paused, p)
+	}
+	return []family{*pending, *remaining, *reset, *posts, *postsCap, *spend, *budget, *paused}
+}
+
+// safeCall calls fn, turning a panic into an error: a broken source of
+// gauges must not take the whole /metrics page down.
+func safeCall(fn AccountsFunc) (samples []AccountSample, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			samples, err = nil, fmt.Errorf("metrics: accounts: panic: %v", r)
+		}
+	}()
+	return fn()
+}

@@ -1,0 +1,43 @@
+// Package metrics counts what the dualpower engine does and serves it to
+// Prometheus at /metrics.
+//
+// A Metrics is the engine's bridge.Observer: every event received, intent
+// mirrored, post skipped and intent failed is counted, and the time from a
+// post's creation to its mirror is observed in a histogram. Gauges of each
+// account (queue length, rate limit, posts and spend this month, pause) are
+// read at scrape time through an AccountsFunc, usually LedgerAccounts.
+//
+// The families, with their labels:
+//
+//	dualpower_mirrored_total{link,target,kind}
+//	dualpower_skipped_total{link,target,reason}
+//	dualpower_failed_total{link,target,reason}
+//	dualpower_events_total{account,kind,known}
+//	dualpower_mirror_latency_seconds{target}              histogram, LatencyBuckets
+//	dualpower_pending_intents{account}
+//	dualpower_rate_limit_remaining{account}               only while known
+//	dualpower_rate_limit_reset_timestamp_seconds{account} only while known
+//	dualpower_x_posts_month{account}, dualpower_x_posts_month_limit{account}
+//	dualpower_spend_usd_month{account}, dualpower_budget_usd_month{account}
+//	dualpower_account_paused{account}
+//	dualpower_metrics_errors_total{source}
+//
+// Caveats:
+//
+//   - Label cardinality is bounded by the configuration: link, target and
+//     account are configured names, kind is a fixed set, and a free-text
+//     reason is counted under one of a fixed set of categories (Category),
+//     never as written. The reason text is in the log and in `dualpower
+//     status`.
+//   - Counters live in the process: they start at zero when it starts and
+//     survive config reloads only if the same Metrics is kept.
+//   - The exposition is this package's own implementation of the Prometheus
+//     text format 0.0.4 (expose.go), not github.com/prometheus/client_golang:
+//     that module is in go.mod but the modules it needs are missing from
+//     go.sum, so it cannot be built here yet. Metric names and labels follow
+//     Prometheus conventions, so moving to client_golang later changes no
+//     dashboard. There are no Go runtime or process metrics.
+//   - Observer methods never block on I/O: a counter update takes a read
+//     lock on its family (a write lock the first time a label combination is
+//     seen) and an atomic add.
+package metrics
