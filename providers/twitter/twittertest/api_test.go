@@ -564,3 +564,21 @@ func TestRevoke(t *testing.T) {
 	sameJSON(t, c.do("GET", "/2/users/me", nil).want(t, 401).raw, unauthorizedBody)
 	c.do("POST", "/2/tweets", map[string]any{"text": "revoked"}).want(t, 401)
 }
+
+// TestProcessingByClock: a video is done once the clock has moved past
+// its processing time, however few STATUS polls came before.
+func TestProcessingByClock(t *testing.T) {
+	clk := newClock()
+	s := New(t, Options{Now: clk.Now, ProcessingPolls: 5})
+	c := newClient(t, s, s.Alice())
+	id := c.do("POST", "/2/media/upload/initialize", map[string]any{"media_type": "video/mp4", "total_bytes": 3, "media_category": "tweet_video"}).want(t, 200).str("data", "id")
+	c.do("POST", "/2/media/upload/"+id+"/append", &multipartBody{fields: map[string]string{"segment_index": "0"}, files: map[string][]byte{"media": []byte("mp4")}}).want(t, 200)
+	c.do("POST", "/2/media/upload/"+id+"/finalize", nil).want(t, 200)
+	if st := c.do("GET", "/2/media/upload?command=STATUS&media_id="+id, nil).want(t, 200).str("data", "processing_info", "state"); st != "in_progress" {
+		t.Errorf("first poll: %s", st)
+	}
+	clk.Advance(5 * time.Second)
+	if st := c.do("GET", "/2/media/upload?command=STATUS&media_id="+id, nil).want(t, 200).str("data", "processing_info", "state"); st != "succeeded" {
+		t.Errorf("after the processing time: %s", st)
+	}
+}

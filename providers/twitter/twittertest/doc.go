@@ -56,5 +56,10 @@
 //     client-not-enrolled type).
 //   - Lengths, URLs (with or without a scheme), mentions and hashtags
 //     follow twitter-text (providers/internal/twittertext), as X's do.
+//   - A text over the weighted limit answers 400 invalid-request (X's v1.1
+//     answered 403 code 186; v2's answer is not documented).
+//   - SetReplyNotAllowed refuses every reply made through the API,
+//     self-replies included, so a test can make any thread meet it;
+//     SetUsageCapped caps every /2/ endpoint.
 //   - Videos are not decoded: they report 1280×720 and 10 s.
 package twittertest

@@ -57,6 +57,7 @@ type media struct {
 	created   time.Time
 	expires   time.Time
 	finalized bool
+	doneAt    time.Time // when processing ends by the clock
 }
 
 var idRE = regexp.MustCompile(`^[0-9]{1,19}$`)
@@ -455,6 +456,7 @@ func (s *Server) handleUploadFinalize(w http.ResponseWriter, r *http.Request, c 
 	m.width, m.height = dimensions(m.typ, data)
 	if m.typ == "video" || m.typ == "animated_gif" {
 		m.state = statePending
+		m.doneAt = s.now().Add(time.Duration(s.opt.ProcessingPolls) * time.Second)
 	} else {
 		m.state = stateSucceeded
 	}
@@ -488,7 +490,7 @@ func (s *Server) handleUploadStatus(w http.ResponseWriter, r *http.Request, c *r
 	if m.state == statePending || m.state == stateInProgress {
 		m.polls++
 		switch {
-		case m.polls < s.opt.ProcessingPolls:
+		case m.polls < s.opt.ProcessingPolls && s.now().Before(m.doneAt):
 			m.state = stateInProgress
 		case s.mediaFails:
 			m.state = stateFailed

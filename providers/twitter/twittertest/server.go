@@ -43,8 +43,10 @@ type Options struct {
 	// instead of https://api.twitter.com/2/problems/…, so a client can be
 	// tested against both hosts X has used.
 	XProblemHost bool
-	// ProcessingPolls is how many STATUS polls see a finalized video or GIF
-	// still in_progress before it succeeds; 0 means 2.
+	// ProcessingPolls is the STATUS poll at which a finalized video or GIF
+	// is done processing (the polls before it see in_progress); it is also
+	// done once the clock has moved ProcessingPolls × check_after_secs (1 s)
+	// past FINALIZE. 0 means 2.
 	ProcessingPolls int
 	// UserPostsPer24h and AppPostsPer24h are the 24-hour post-creation caps
 	// reported in x-user-limit-24hour-* and x-app-limit-24hour-*; 0 means
@@ -70,7 +72,7 @@ type Server struct {
 	secrets       map[string]string // access token → its secret
 	revoked       map[string]bool
 	requestTokens map[string]*requestToken
-	nonces        map[string]bool
+	nonces        map[string]int64 // seen nonce → its oauth_timestamp
 	tweets        map[string]*tweet
 	media         map[string]*media // by media ID
 	mediaByKey    map[string]*media
@@ -154,7 +156,7 @@ func New(tb testing.TB, opt Options) *Server {
 		secrets:        map[string]string{},
 		revoked:        map[string]bool{},
 		requestTokens:  map[string]*requestToken{},
-		nonces:         map[string]bool{},
+		nonces:         map[string]int64{},
 		tweets:         map[string]*tweet{},
 		media:          map[string]*media{},
 		mediaByKey:     map[string]*media{},
@@ -534,15 +536,26 @@ func (s *Server) authenticate(r *http.Request, body []byte) (*User, error) {
 }
 
 // useNonce records a nonce and reports whether it was fresh: a replayed
-// request (same consumer, token, timestamp and nonce) is refused.
+// request (same consumer, token, timestamp and nonce) is refused. Nonces
+// older than the timestamp window are forgotten now and then, since a
+// replay of them fails the timestamp check anyway.
 func (s *Server) useNonce(p *oauthParams) bool {
 	key := p.ConsumerKey + "\x00" + p.Token + "\x00" + p.Timestamp + "\x00" + p.Nonce
+	ts, _ := strconv.ParseInt(p.Timestamp, 10, 64)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.nonces[key] {
+	if _, seen := s.nonces[key]; seen {
 		return false
 	}
-	s.nonces[key] = true
+	if len(s.nonces) >= 50000 {
+		old := time.Now().Add(-2 * maxClockSkew).Unix()
+		for k, t := range s.nonces {
+			if t < old {
+				delete(s.nonces, k)
+			}
+		}
+	}
+	s.nonces[key] = ts
 	return true
 }
 
