@@ -257,7 +257,16 @@ func comparableURL(f string) string {
 		if i := strings.Index(lower, scheme); i >= 0 {
 			rest := f[i+len(scheme):]
 			if u, err := url.Parse("http://" + rest); err == nil && u.Host != "" {
-				rest = strings.TrimSuffix(strings.ToLower(u.Host)+strings.TrimPrefix(rest, u.Host), "/")
+				// Host case and path escaping are X's to change
+				// ("/ü" comes back as "/%C3%BC").
+				canon := strings.ToLower(u.Host) + u.EscapedPath()
+				if u.RawQuery != "" {
+					canon += "?" + u.RawQuery
+				}
+				if u.Fragment != "" {
+					canon += "#" + u.EscapedFragment()
+				}
+				rest = strings.TrimSuffix(canon, "/")
 			}
 			return f[:i] + rest
 		}

@@ -305,6 +305,27 @@ func TestFindPublished(t *testing.T) {
 	})
 }
 
+func TestComparable(t *testing.T) {
+	tests := []struct{ draft, onX string }{
+		{"see https://example.org/ü now", "see https://example.org/%C3%BC now"},
+		{"see example.org", "see http://example.org"},
+		{"see https://Example.ORG/A/", "see https://example.org/A"},
+		{"a\n\nb  c", "a b c"},
+		{"caf\u00e9", "cafe\u0301"},
+		{"https://example.org/?q=1&r=2", "https://example.org/?q=1&r=2"},
+	}
+	for _, tt := range tests {
+		if a, b := comparable(tt.draft), comparable(tt.onX); a != b {
+			t.Errorf("comparable(%q) = %q, comparable(%q) = %q; want equal", tt.draft, a, tt.onX, b)
+		}
+	}
+	for _, pair := range [][2]string{{"https://example.org/A", "https://example.org/a"}, {"a b", "ab"}, {"x.org/1", "x.org/2"}} {
+		if comparable(pair[0]) == comparable(pair[1]) {
+			t.Errorf("%q and %q compare equal", pair[0], pair[1])
+		}
+	}
+}
+
 func TestNew(t *testing.T) {
 	full := map[string]providers.Secret{"consumer_key": "a", "consumer_secret": "b", "access_token": "c", "access_token_secret": "d"}
 	tests := []struct {
