@@ -309,3 +309,89 @@ func TestOpenTwiceInProcess(t *testing.T) {
 		t.Errorf("second open: %v", err)
 	}
 }
+
+func TestOpenMigrates(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	writeLedger(t, path, nil) // a schema 1 file
+
+	// Pretend this build knows schema 2, whose migration adds a bucket
+	// with a marker in it (a stand-in for a real change).
+	defer func(v uint64, ms []migration) { schemaVersion, migrations = v, ms }(schemaVersion, migrations)
+	schemaVersion = 2
+	ran := 0
+	migrations = []migration{{From: 1, Run: func(tx *bbolt.Tx) error {
+		ran++
+		b, err := tx.CreateBucket([]byte("v2"))
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte("migrated"), []byte("yes"))
+	}}}
+
+	if _, err := Open(path, Options{ReadOnly: true}); err == nil || !strings.Contains(err.Error(), "must be migrated") {
+		t.Errorf("read-only open of an old schema: %v", err)
+	}
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v uint64
+	var marker string
+	_ = s.db.View(func(tx *bbolt.Tx) error {
+		v, _ = parseU64(tx.Bucket(bucketMeta).Get(metaSchema))
+		if b := tx.Bucket([]byte("v2")); b != nil {
+			marker = string(b.Get([]byte("migrated")))
+		}
+		return nil
+	})
+	if v != 2 || marker != "yes" || ran != 1 {
+		t.Errorf("after migration: schema %d, marker %q, ran %d", v, marker, ran)
+	}
+	if _, ok, _ := s.Lookup(ref("m", "1")); !ok {
+		t.Error("migration lost a post")
+	}
+	_ = s.Close()
+	// A second open does not migrate again.
+	s, err = Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = s.Close()
+	if ran != 1 {
+		t.Errorf("migration ran %d times", ran)
+	}
+	// And the old build refuses the migrated file.
+	schemaVersion = 1
+	if _, err := Open(path, Options{}); !errors.Is(err, ErrNewerSchema) || !strings.Contains(err.Error(), "schema 2; this one knows 1") {
+		t.Errorf("old build opening a migrated file: %v", err)
+	}
+}
+
+func TestOpenFailedMigrationLeavesFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	writeLedger(t, path, nil)
+	defer func(v uint64, ms []migration) { schemaVersion, migrations = v, ms }(schemaVersion, migrations)
+	schemaVersion = 2
+	migrations = []migration{{From: 1, Run: func(tx *bbolt.Tx) error {
+		if _, err := tx.CreateBucket([]byte("half")); err != nil {
+			return err
+		}
+		return errors.New("disk says no")
+	}}}
+	if _, err := Open(path, Options{}); err == nil || !strings.Contains(err.Error(), "could not be migrated from schema 1 to 2: disk says no") || !strings.Contains(err.Error(), path) {
+		t.Fatalf("failed migration: %v", err)
+	}
+	schemaVersion, migrations = 1, nil
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	_ = s.db.View(func(tx *bbolt.Tx) error {
+		if tx.Bucket([]byte("half")) != nil {
+			t.Error("a failed migration left half its work")
+		}
+		return nil
+	})
+	mustVerify(t, s)
+}

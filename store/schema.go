@@ -54,6 +54,10 @@ const appName = "dualpower ledger"
 // with a newer one is refused.
 const SchemaVersion = 1
 
+// schemaVersion is SchemaVersion as the code uses it; tests raise it to
+// exercise a migration.
+var schemaVersion uint64 = SchemaVersion
+
 // migration moves a ledger from schema From to From+1 inside one
 // transaction. Migrations run in order, each in the same transaction as the
 // version bump, so a crash leaves the file at one version or the next.
@@ -66,10 +70,10 @@ type migration struct {
 // arrives, append {From: 1, Run: …} and bump SchemaVersion.
 var migrations []migration
 
-// unsafeMigrate runs every migration from version v up to SchemaVersion in
+// unsafeMigrate runs every migration from version v up to schemaVersion in
 // tx, then records the new version.
 func unsafeMigrate(tx *bbolt.Tx, v uint64) error {
-	for v < SchemaVersion {
+	for v < schemaVersion {
 		var step *migration
 		for i := range migrations {
 			if migrations[i].From == v {
@@ -118,8 +122,8 @@ func unsafeInspect(tx *bbolt.Tx) (fileState, error) {
 	if !ok {
 		return st, fmt.Errorf("has an unreadable schema version: %w", ErrCorrupt)
 	}
-	if v > SchemaVersion {
-		return st, fmt.Errorf("was written by a newer dualpower (schema %d; this one knows %d): %w", v, SchemaVersion, ErrNewerSchema)
+	if v > schemaVersion {
+		return st, fmt.Errorf("was written by a newer dualpower (schema %d; this one knows %d): %w", v, schemaVersion, ErrNewerSchema)
 	}
 	if v == 0 {
 		return st, fmt.Errorf("has an invalid schema version 0: %w", ErrCorrupt)
@@ -150,7 +154,7 @@ func unsafeInit(tx *bbolt.Tx, now int64) error {
 		}
 	}
 	if meta.Get(metaSchema) == nil {
-		return meta.Put(metaSchema, u64(SchemaVersion))
+		return meta.Put(metaSchema, u64(schemaVersion))
 	}
 	return nil
 }

@@ -139,7 +139,7 @@ func Open(path string, opt Options) (*Store, error) {
 			switch {
 			case st.fresh:
 				err = fmt.Errorf("ledger %s is not initialised: %w", path, ErrCorrupt)
-			case st.version < SchemaVersion || st.missing:
+			case st.version < schemaVersion || st.missing:
 				err = fmt.Errorf("ledger %s has schema %d and must be migrated: open it read-write once", path, st.version)
 			}
 		}
@@ -171,7 +171,7 @@ func Open(path string, opt Options) (*Store, error) {
 			if err != nil {
 				return err
 			}
-			if !st.fresh && st.version < SchemaVersion {
+			if !st.fresh && st.version < schemaVersion {
 				if err := unsafeMigrate(tx, st.version); err != nil {
 					return err
 				}

@@ -78,8 +78,8 @@ func unsafeVerify(tx *bbolt.Tx) []Problem {
 	if string(meta.Get(metaApp)) != appName {
 		add("meta", metaApp, "not %q", appName)
 	}
-	if v, ok := parseU64(meta.Get(metaSchema)); !ok || v != SchemaVersion {
-		add("meta", metaSchema, "schema %d, want %d", v, SchemaVersion)
+	if v, ok := parseU64(meta.Get(metaSchema)); !ok || v != schemaVersion {
+		add("meta", metaSchema, "schema %d, want %d", v, schemaVersion)
 	}
 
 	posts, refs, groups := tx.Bucket(bucketPosts), tx.Bucket(bucketRefs), tx.Bucket(bucketGroups)
