@@ -42,7 +42,8 @@ func readQuery() url.Values {
 
 // Poll returns the account's own posts newer than cursor (a post ID),
 // oldest first. With an empty cursor it reads only the newest page (10
-// posts) to find where to start. A post X says was edited (its
+// posts) to find where to start; with a providers.SinceCursor it reads
+// every post since that time (start_time), up to maxPages pages. A post X says was edited (its
 // edit_history_tweet_ids has more than one ID) comes as an Edited event
 // whose Ref is the original post and whose Post.Ref is the new version.
 //
@@ -51,7 +52,8 @@ func readQuery() url.Values {
 // target.
 func (p *Provider) Poll(ctx context.Context, cursor string) ([]providers.Event, string, error) {
 	const op = "poll"
-	if cursor != "" && !validID(cursor) {
+	since, fromTime := providers.ParseSinceCursor(cursor)
+	if cursor != "" && !fromTime && !validID(cursor) {
 		return nil, cursor, p.badID(op, cursor)
 	}
 	me, err := p.self(ctx, op)
@@ -59,9 +61,14 @@ func (p *Provider) Poll(ctx context.Context, cursor string) ([]providers.Event, 
 		return nil, cursor, err
 	}
 	q := readQuery()
-	if cursor == "" {
+	switch {
+	case cursor == "":
 		q.Set("max_results", strconv.Itoa(firstPageSize))
-	} else {
+	case fromTime:
+		// Every post since a time: X's start_time, read to the end.
+		q.Set("start_time", since.UTC().Truncate(time.Second).Format(time.RFC3339))
+		q.Set("max_results", strconv.Itoa(catchUpSize))
+	default:
 		q.Set("since_id", cursor)
 		q.Set("max_results", strconv.Itoa(catchUpSize))
 	}
