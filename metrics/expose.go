@@ -49,12 +49,18 @@ type collector interface {
 	collect() []family
 }
 
+// maxLabels bounds the labels of a family, so that label values can key a
+// map without building a string on every update.
+const maxLabels = 4
+
+type labelKey [maxLabels]string
+
 // vec holds a family's series by label values. Lookups take a read lock;
 // the first use of a label combination takes the write lock once.
 type vec[S any] struct {
 	names  []string
 	mu     sync.RWMutex
-	series map[string]*entry[S]
+	series map[labelKey]*entry[S]
 	newS   func() *S
 }
 
@@ -64,7 +70,10 @@ type entry[S any] struct {
 }
 
 func newVec[S any](names []string, newS func() *S) *vec[S] {
-	return &vec[S]{names: names, series: map[string]*entry[S]{}, newS: newS}
+	if len(names) > maxLabels {
+		panic("metrics: too many labels")
+	}
+	return &vec[S]{names: names, series: map[labelKey]*entry[S]{}, newS: newS}
 }
 
 // with returns the series for the label values, in the order of names.
@@ -73,7 +82,8 @@ func (v *vec[S]) with(values ...string) *S {
 	if len(values) != len(v.names) {
 		panic("metrics: wrong number of label values")
 	}
-	key := strings.Join(values, "\xff")
+	var key labelKey
+	copy(key[:], values)
 	v.mu.RLock()
 	e, ok := v.series[key]
 	v.mu.RUnlock()
