@@ -43,13 +43,19 @@ import (
 //     members are state, check_after_secs and progress_percent); X sends
 //     no "type" there, so that "required" is waived too.
 
-// specPath finds shared/specs/x-api/openapi-2.159.json: $DUALPOWER_SPECS
-// (the specs directory), else the first parent of the working directory
+// specPath finds shared/specs/x-api/openapi-2.159.json: from
+// $DUALPOWER_SPECS (the file itself, the specs directory, or a directory
+// holding shared/specs), else the first parent of the working directory
 // that holds shared/specs, else /work/shared/specs.
 func specPath(t testing.TB) string {
 	const rel = "x-api/openapi-2.159.json"
 	if d := os.Getenv("DUALPOWER_SPECS"); d != "" {
-		return filepath.Join(d, rel)
+		for _, p := range []string{d, filepath.Join(d, rel), filepath.Join(d, "shared", "specs", rel)} {
+			if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
+				return p
+			}
+		}
+		t.Fatalf("DUALPOWER_SPECS=%s holds no %s", d, rel)
 	}
 	dir, err := os.Getwd()
 	if err != nil {
