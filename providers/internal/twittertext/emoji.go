@@ -14,11 +14,13 @@ import (
 //  3. © ® ™ ♟ only when followed by U+FE0F (they are common as plain text);
 //  4. an RGI tag sequence (England, Scotland, Wales), an RGI flag (a pair of
 //     regional indicators), or a lone regional indicator;
-//  5. a modifier base: with text presentation it takes an optional U+FE0F
-//     and is no emoji when U+FE0E follows; then an optional skin tone;
-//  6. any other text-presentation emoji: an optional U+FE0F, and no emoji
-//     when U+FE0E follows;
-//  7. an emoji-presentation code point (its U+FE0F, if any, is not taken);
+//  5. an emoji with text presentation by default, or one of the emoji with
+//     emoji presentation that had variation sequences before Unicode 14
+//     (legacyPresentationVariants), takes an optional U+FE0F and is no
+//     emoji when U+FE0E follows;
+//  6. any other emoji stands alone: a U+FE0F after it is not taken, a
+//     U+FE0E does not matter;
+//  7. a modifier base then takes an optional skin tone;
 //  8. a stray U+FE0F on its own.
 //
 // Everything else is not an emoji. Where the Unicode data is newer than
@@ -74,6 +76,24 @@ var (
 	flagIndex = newSequenceIndex(tagSequences, flagSequences)
 )
 
+// legacyPresentationVariants are the emoji-presentation code points whose
+// variation sequences predate Unicode 14 (mostly the Japanese carrier set);
+// twemoji-parser lets them take U+FE0F. Unicode 14 gave variation
+// sequences to a hundred more (🌍, 👍, …), which twemoji's list predates:
+// those stand alone, as in twemoji.
+var legacyPresentationVariants = &unicode.RangeTable{
+	R16: []unicode.Range16{
+		{0x231A, 0x231B, 1}, {0x25FD, 0x25FE, 1}, {0x2614, 0x2615, 1}, {0x2648, 0x2653, 1},
+		{0x267F, 0x267F, 1}, {0x2693, 0x2693, 1}, {0x26A1, 0x26A1, 1}, {0x26AA, 0x26AB, 1},
+		{0x26BD, 0x26BE, 1}, {0x26C4, 0x26C5, 1}, {0x26D4, 0x26D4, 1}, {0x26EA, 0x26EA, 1},
+		{0x26F2, 0x26F3, 1}, {0x26F5, 0x26F5, 1}, {0x26FA, 0x26FA, 1}, {0x26FD, 0x26FD, 1},
+		{0x2757, 0x2757, 1}, {0x2B1B, 0x2B1C, 1}, {0x2B50, 0x2B50, 1}, {0x2B55, 0x2B55, 1},
+	},
+	R32: []unicode.Range32{
+		{0x1F004, 0x1F004, 1}, {0x1F21A, 0x1F21A, 1}, {0x1F22F, 0x1F22F, 1},
+	},
+}
+
 func isSkinTone(r rune) bool { return r >= 0x1F3FB && r <= 0x1F3FF }
 
 func isRegionalIndicator(r rune) bool { return r >= 0x1F1E6 && r <= 0x1F1FF }
@@ -117,9 +137,8 @@ func emojiAt(r []rune, i int) int {
 	if !unicode.Is(emojiTable, c) {
 		return 0
 	}
-	presentation := unicode.Is(emojiPresentationTable, c)
 	n := 1
-	if !presentation {
+	if !unicode.Is(emojiPresentationTable, c) || unicode.Is(legacyPresentationVariants, c) {
 		switch next(1) {
 		case vs16:
 			n = 2

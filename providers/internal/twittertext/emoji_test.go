@@ -47,6 +47,10 @@ func TestExtractEmoji(t *testing.T) {
 		{"profession with skin tone", "👩🏾\u200D🚀", []emojiSpan{{0, 4}}},
 		{"supplementary presentation", "🅰🀄🈂", []emojiSpan{{0, 1}, {1, 2}, {2, 3}}},
 		{"emoji among text", "a😷b", []emojiSpan{{1, 2}}},
+		{"legacy variant takes VS16", "🀄\uFE0F", []emojiSpan{{0, 2}}},
+		{"legacy variant with VS15 is text", "⌚\uFE0E", nil},
+		{"newer variant leaves VS16 stray", "🌍\uFE0F", []emojiSpan{{0, 1}, {1, 2}}},
+		{"newer variant ignores VS15", "👍\uFE0E", []emojiSpan{{0, 1}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

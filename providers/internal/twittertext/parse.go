@@ -27,6 +27,7 @@ type Result struct {
 // sequence or one code point, in code point indices.
 type unit struct {
 	start, end int
+	end16      int // UTF-16 end; inside r[end-1] in one odd case (see weigh)
 	weight     int // in scale units
 }
 
@@ -64,33 +65,53 @@ func weigh(t *text, c Config, keepUnits bool) parsed {
 		u := unit{start: i, end: i + 1}
 		switch {
 		case ui < len(urls) && urls[ui].start == i:
-			// parseTweet skips the URL by the length of the URL it reports,
-			// which is its span except in one odd case of URLs without a
-			// protocol; the span is used here.
-			u.end = urls[ui].end
+			// parseTweet skips a URL by the length of the URL it reports,
+			// which is shorter than its span when an ASCII domain stood for
+			// a longer one ("é.coméİ1⃣.jp/x" reports "é.com/x"); the rest of
+			// the span is then weighed as text, as parseTweet does.
+			u.end16 = t.u16[i] + urls[ui].len16()
+			u.end = i
+			for t.u16[u.end] < u.end16 {
+				u.end++
+			}
 			u.weight = c.TransformedURLLength * scale
+			if t.u16[u.end] > u.end16 {
+				// The skip ends inside an astral code point: parseTweet
+				// weighs its low surrogate alone next.
+				low := rune(0xDC00 + (t.r[u.end-1]-0x10000)&0x3FF)
+				p.add(u, c, limit, keepUnits)
+				u = unit{start: u.end - 1, end: u.end, end16: t.u16[u.end], weight: c.weight(low)}
+			}
 		case ei < len(emoji) && emoji[ei].start == i:
 			u.end = emoji[ei].end
 			u.weight = c.DefaultWeight
 		default:
 			u.weight = c.weight(t.r[i])
 		}
-		p.total += u.weight
-		// parseTweet looks for an invalid character at the last code unit
-		// of each piece only; invalid characters are single code points, so
-		// a URL or emoji never hides one.
-		if !p.invalid && isInvalidChar(t.r[u.end-1]) {
-			p.invalid = true
+		if u.end16 == 0 {
+			u.end16 = t.u16[u.end]
 		}
-		if !p.invalid && p.total <= limit {
-			p.validEnd16 = t.u16[u.end] - 1
-		}
-		if keepUnits {
-			p.units = append(p.units, u)
-		}
+		p.add(u, c, limit, keepUnits)
 		i = u.end
 	}
 	return p
+}
+
+// add counts one unit.
+func (p *parsed) add(u unit, c Config, limit int, keepUnits bool) {
+	p.total += u.weight
+	// parseTweet looks for an invalid character at the last code unit of
+	// each piece only; invalid characters are single code points, so a URL
+	// or emoji never hides one.
+	if !p.invalid && u.end16 == p.t.u16[u.end] && isInvalidChar(p.t.r[u.end-1]) {
+		p.invalid = true
+	}
+	if !p.invalid && p.total <= limit {
+		p.validEnd16 = u.end16 - 1
+	}
+	if keepUnits {
+		p.units = append(p.units, u)
+	}
 }
 
 // Parse weighs text as X does, following twitter-text's parseTweet: the

@@ -113,15 +113,16 @@ func isLatinAccent(r rune) bool {
 // isASCIIDomainChar is a character of validAsciiDomain's labels.
 func isASCIIDomainChar(r rune) bool { return isASCIIAlnum(r) || r == '-' || isLatinAccent(r) }
 
-// tldIndex maps the first code point of each TLD (lower case) to the TLDs
-// that start with it, longest first.
+// tldIndex maps the first code point of each TLD (upper-cased by
+// canonicalCase) to the TLDs that start with it, longest first.
 type tldIndex map[rune][][]rune
 
 func newTLDIndex(list []string) tldIndex {
 	idx := tldIndex{}
 	for _, tld := range list { // the list is sorted longest first
 		rs := []rune(tld)
-		idx[rs[0]] = append(idx[rs[0]], rs)
+		k := canonicalCase(rs[0])
+		idx[k] = append(idx[k], rs)
 	}
 	return idx
 }
@@ -131,8 +132,9 @@ var (
 	countryTLDIndex = newTLDIndex(countryTLDs)
 )
 
-// foldEq compares two code points ignoring case, as a case-insensitive
-// regular expression does.
+// foldEq compares two code points ignoring case as JavaScript's
+// case-insensitive regular expressions do: both are upper-cased, and a
+// non-ASCII code point whose upper case is ASCII ('ı', 'ſ') stays as it is.
 func foldEq(a, b rune) bool {
 	if a == b {
 		return true
@@ -140,7 +142,15 @@ func foldEq(a, b rune) bool {
 	if a < 0x80 && b < 0x80 {
 		return a|0x20 == b|0x20 && a|0x20 >= 'a' && a|0x20 <= 'z'
 	}
-	return unicode.ToLower(a) == b || unicode.ToUpper(a) == unicode.ToUpper(b)
+	return canonicalCase(a) == canonicalCase(b)
+}
+
+func canonicalCase(r rune) rune {
+	u := unicode.ToUpper(r)
+	if r >= 0x80 && u < 0x80 {
+		return r
+	}
+	return u
 }
 
 // match returns the end of the first TLD of idx found at r[i:] whose next
@@ -149,7 +159,7 @@ func (idx tldIndex) match(r []rune, i, limit int) int {
 	if i >= limit {
 		return -1
 	}
-	for _, tld := range idx[unicode.ToLower(r[i])] {
+	for _, tld := range idx[canonicalCase(r[i])] {
 		end := i + len(tld)
 		if end > limit {
 			continue
@@ -264,6 +274,9 @@ type rawURL struct {
 	protoEnd               int // == start when there is no protocol
 	domainStart, domainEnd int
 	hasPath                bool
+	// split is set when the URL starts at the second half (the low
+	// surrogate) of the astral code point r[start]; see next.
+	split bool
 }
 
 // urlMatcher holds scratch space for one extraction.
@@ -298,11 +311,11 @@ func newURLMatcher(t *text) *urlMatcher {
 }
 
 // matchAt tries the URL expression with the URL starting at u.
-func (m *urlMatcher) matchAt(u int) (rawURL, bool) {
+func (m *urlMatcher) matchAt(u int, protocol bool) (rawURL, bool) {
 	r := m.t.r
 	res := rawURL{start: u, protoEnd: u, domainStart: u}
 	var end int
-	if p := matchProtocol(r, u); p >= 0 {
+	if p := matchProtocol(r, u); protocol && p >= 0 {
 		if end = m.matchDomain(p); end >= 0 {
 			res.protoEnd, res.domainStart = p, p
 		}
@@ -341,14 +354,23 @@ func (m *urlMatcher) matchAt(u int) (rawURL, bool) {
 func (m *urlMatcher) next(from int) (rawURL, bool) {
 	r := m.t.r
 	for s := from; s <= len(r); s++ {
+		if s < len(r) && r[s] > 0xFFFF {
+			// twitter-text's expression runs on UTF-16: the high surrogate
+			// of an astral code point may be the preceding character, and
+			// the low one, a domain character, the start of the URL.
+			if res, ok := m.matchAt(s, false); ok {
+				res.before, res.split = s, true
+				return res, true
+			}
+		}
 		if s < len(r) && isURLPreceding(r[s]) {
-			if res, ok := m.matchAt(s + 1); ok {
+			if res, ok := m.matchAt(s+1, true); ok {
 				res.before = s
 				return res, true
 			}
 		}
 		if s == 0 {
-			if res, ok := m.matchAt(0); ok {
+			if res, ok := m.matchAt(0, true); ok {
 				res.before = -1
 				return res, true
 			}
@@ -363,6 +385,11 @@ type urlEntity struct {
 	start, end int
 	value      string
 }
+
+// len16 is the URL's length as twitter-text reports it, in UTF-16 code
+// units. It is the length of its span, except when an ASCII domain found
+// inside a longer domain stands for it (see findURLs).
+func (u urlEntity) len16() int { return utf16Length(u.value) }
 
 // extractURLs finds the URLs of t as twitter-text's extractUrlsWithIndices
 // does, with URLs without a protocol included.
@@ -398,8 +425,14 @@ func findURLs(t *text, withoutProtocol bool) []urlEntity {
 			if len(found) == 0 {
 				continue
 			}
+			prevEnd := 0
 			for k, d := range found {
-				e := urlEntity{start: raw.domainStart + d[0], end: raw.domainStart + d[1]}
+				// twitter-text places each ASCII domain at the first copy of
+				// its text from the end of the previous one, which is not
+				// always where it was found ("t.co0…t.co").
+				at := indexRunes(domain, domain[d[0]:d[1]], prevEnd)
+				prevEnd = at + d[1] - d[0]
+				e := urlEntity{start: raw.domainStart + at, end: raw.domainStart + prevEnd}
 				e.value = t.slice(e.start, e.end)
 				if k == len(found)-1 && raw.hasPath {
 					// twitter-text puts the ASCII domain in place of the whole
@@ -424,12 +457,39 @@ func findURLs(t *text, withoutProtocol bool) []urlEntity {
 	return urls
 }
 
+// indexRunes returns the index of the first sub in s at or after from, or
+// -1.
+func indexRunes(s, sub []rune, from int) int {
+	for i := from; i+len(sub) <= len(s); i++ {
+		if equalRunes(s[i:i+len(sub)], sub) {
+			return i
+		}
+	}
+	return -1
+}
+
+func equalRunes(a, b []rune) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
 // validURLLength is twitter-text's bound on protocol plus URL, in UTF-16
 // code units. (twitter-text meant to count the punycode form of the domain
 // but its encoder returns the domain unchanged, so the URL as written is
 // what counts.)
 func validURLLength(t *text, raw rawURL, protoLen int) bool {
-	return protoLen+t.u16[raw.end]-t.u16[raw.start] <= maxURLLength
+	start := t.u16[raw.start]
+	if raw.split {
+		start++
+	}
+	return protoLen+t.u16[raw.end]-start <= maxURLLength
 }
 
 // validDomainLabels is twitter-text's idna.toAscii check: a domain written
