@@ -52,6 +52,7 @@ type media struct {
 	state     string
 	polls     int
 	alt       string
+	sensitive bool // a sensitive_media_warning was set
 	width     int
 	height    int
 	created   time.Time
@@ -521,6 +522,11 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request, c *reqCt
 			AltText *struct {
 				Text string `json:"text"`
 			} `json:"alt_text"`
+			Warning *struct {
+				Adult    bool `json:"adult_content"`
+				Violence bool `json:"graphic_violence"`
+				Other    bool `json:"other"`
+			} `json:"sensitive_media_warning"`
 		} `json:"metadata"`
 	}
 	_ = json.Unmarshal(c.body, &req)
@@ -539,6 +545,10 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request, c *reqCt
 	if req.Metadata.AltText != nil {
 		m.alt = req.Metadata.AltText.Text
 		meta["alt_text"] = map[string]any{"text": m.alt}
+	}
+	if w := req.Metadata.Warning; w != nil {
+		m.sensitive = w.Adult || w.Violence || w.Other
+		meta["sensitive_media_warning"] = map[string]any{"adult_content": w.Adult, "graphic_violence": w.Violence, "other": w.Other}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"id": m.id, "associated_metadata": meta}})
 }

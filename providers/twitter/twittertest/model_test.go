@@ -335,3 +335,55 @@ func TestHostileRequestsNeverPanic(t *testing.T) {
 	c.hc = newClient(t, s, s.Alice()).hc
 	c.do("GET", "/2/users/me", nil).want(t, 200)
 }
+
+// TestDeletingSourceRemovesRetweets: when a post goes, so do its retweets.
+func TestDeletingSourceRemovesRetweets(t *testing.T) {
+	s := New(t, Options{})
+	bob := s.CreateUser("bob")
+	src := bob.Post(PostOpts{Text: "retweet me"})
+	rt := s.Retweet(src)
+	if s.Posts() != 1 {
+		t.Fatalf("posts %d", s.Posts())
+	}
+	bob.Delete(src)
+	if _, ok := s.Lookup(rt); ok || s.Posts() != 0 {
+		t.Errorf("the retweet outlived its source: posts %d", s.Posts())
+	}
+}
+
+// TestSensitiveMedia: a sensitive_media_warning set through the metadata
+// endpoint makes the post possibly_sensitive.
+func TestSensitiveMedia(t *testing.T) {
+	s := New(t, Options{})
+	c := newClient(t, s, s.Alice())
+	m := c.do("POST", "/2/media/upload", &multipartBody{fields: map[string]string{"media_category": "tweet_image"}, files: map[string][]byte{"media": pngImage}}).want(t, 200).str("data", "id")
+	a := c.do("POST", "/2/media/metadata", map[string]any{"id": m, "metadata": map[string]any{"alt_text": map[string]any{"text": "cw"}, "sensitive_media_warning": map[string]any{"other": true}}}).want(t, 200)
+	if a.get("data", "associated_metadata", "sensitive_media_warning", "other") != true {
+		t.Errorf("metadata answer: %s", a.raw)
+	}
+	id := c.post(map[string]any{"text": "careful", "media": map[string]any{"media_ids": []string{m}}})
+	if c.do("GET", "/2/tweets/"+id+"?tweet.fields=possibly_sensitive", nil).want(t, 200).get("data", "possibly_sensitive") != true {
+		t.Error("the post is not possibly_sensitive")
+	}
+	if st, _ := s.Lookup(id); !st.Sensitive || st.MediaAlts[0] != "cw" {
+		t.Errorf("Lookup: %+v", st)
+	}
+}
+
+// TestSinceIDOverridesStartTime, as the spec says.
+func TestSinceIDOverridesStartTime(t *testing.T) {
+	clk := newClock()
+	s := New(t, Options{Now: clk.Now})
+	c := newClient(t, s, s.Alice())
+	a := s.PostAsUser("a", "")
+	clk.Advance(time.Hour)
+	b := s.PostAsUser("b", "")
+	late := clk.Now().Add(time.Minute).Format(time.RFC3339)
+	if n := c.do("GET", "/2/users/"+s.UserID()+"/tweets?start_time="+late, nil).want(t, 200).get("meta", "result_count"); n != float64(0) {
+		t.Errorf("start_time alone: %v posts", n)
+	}
+	got := c.do("GET", "/2/users/"+s.UserID()+"/tweets?start_time="+late+"&since_id="+a, nil).want(t, 200)
+	if got.str("data", 0, "id") != b {
+		t.Errorf("since_id with start_time: %s", got.raw)
+	}
+}

@@ -68,6 +68,7 @@ type tweet struct {
 	media     []*media
 	created   time.Time
 	chain     *editChain
+	retweets  []*tweet // retweets of this post, which go when it goes
 	deleted   bool
 	sensitive bool
 	poll      bool
@@ -408,6 +409,9 @@ func (s *Server) createLocked(u *User, req createReq) (*tweet, *rejection) {
 
 	id, n := s.newID()
 	t := &tweet{id: id, n: n, author: u, source: req.text, replyTo: parent, quote: quote, media: media, created: s.now(), poll: req.poll}
+	for _, m := range media {
+		t.sensitive = t.sensitive || m.sensitive
+	}
 	t.text, t.urls = s.shorten(req.text)
 	if len(media) > 0 {
 		kind := "photo"
@@ -433,7 +437,7 @@ func (s *Server) createLocked(u *User, req createReq) (*tweet, *rejection) {
 		t.convID = prev.convID
 		t.chain = prev.chain
 		t.chain.ids = append(t.chain.ids, id)
-		t.sensitive = prev.sensitive
+		t.sensitive = t.sensitive || prev.sensitive
 		if k := dupKey(prev.source); k != "" {
 			u.texts[k]--
 		}
@@ -523,6 +527,7 @@ func (s *Server) retweetLocked(u *User, srcID string) (*tweet, *rejection) {
 	s.tweets[id] = t
 	u.timeline = append(u.timeline, t)
 	u.retweets[src.id] = t
+	src.retweets = append(src.retweets, t)
 	u.live++
 	return t, nil
 }
@@ -564,6 +569,14 @@ func (s *Server) deleteLocked(u *User, id string) *rejection {
 			}
 		}
 		v.deleted = true
+		// Retweets of a deleted post disappear with it.
+		for _, rt := range v.retweets {
+			if !rt.deleted {
+				rt.deleted = true
+				rt.author.live--
+				delete(rt.author.retweets, v.id)
+			}
+		}
 	}
 	if t.retweetOf != nil {
 		delete(u.retweets, t.retweetOf.id)

@@ -579,6 +579,14 @@ func (s *Server) handleTimeline(w http.ResponseWriter, r *http.Request, c *reqCt
 		s.invalidRequest(w, errs...)
 		return
 	}
+	// As the spec says, since_id takes precedence over start_time and
+	// until_id over end_time.
+	if since != 0 {
+		startT = time.Time{}
+	}
+	if until != 0 {
+		endT = time.Time{}
+	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -102,7 +102,7 @@ var metadataSchema = &schema{kind: "object", required: []string{"id"}, props: ma
 		"geo_restrictions":        anyObject,
 		"management_info":         anyObject,
 		"preview_image":           anyObject,
-		"sensitive_media_warning": anyObject,
+		"sensitive_media_warning": {kind: "object", props: map[string]*schema{"adult_content": boolS, "graphic_violence": boolS, "other": boolS}},
 		"shared_info":             anyObject,
 		"sticker_info":            anyObject,
 		"upload_source":           anyObject,
