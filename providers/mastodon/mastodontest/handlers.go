@@ -266,12 +266,7 @@ func (s *Server) handleInstanceV2(w http.ResponseWriter, r *http.Request, c *cal
 
 func (s *Server) handleInstanceV1(w http.ResponseWriter, r *http.Request, c *call) {
 	s.mu.Lock()
-	users, statuses := len(s.users), 0
-	for _, st := range s.statuses {
-		if !st.deleted {
-			statuses++
-		}
-	}
+	users, statuses := len(s.users), s.live
 	contact := s.accountJSONLocked(s.alice.acct)
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{

@@ -139,7 +139,8 @@ type Server struct {
 	remotes   map[string]*account // by lower-cased user@host
 	accounts  map[string]*account // every account by ID
 	tokens    map[string]*token
-	statuses  map[string]*status
+	statuses  map[string]*status // every status ever made, deleted ones too
+	live      int                // statuses not deleted
 	media     map[string]*media
 	apps      map[string]*app // by client_id
 	codes     map[string]*authCode

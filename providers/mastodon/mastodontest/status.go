@@ -139,6 +139,7 @@ func (s *Server) createLocked(u *User, in postInput) (*status, *apiErr) {
 		parent.replies++
 	}
 	s.statuses[st.id] = st
+	s.live++
 	u.statuses = append(u.statuses, st)
 	s.streamLocked(u, "update", s.statusJSONLocked(st, u))
 	return st, nil
@@ -354,6 +355,7 @@ func (s *Server) deleteLocked(u *User, id string) (*status, *apiErr) {
 
 func (s *Server) removeLocked(st *status) {
 	st.deleted = true
+	s.live--
 	u := st.author
 	for i, x := range u.statuses {
 		if x == st {
@@ -409,6 +411,7 @@ func (s *Server) reblogLocked(u *User, id, visibility string) (*status, *apiErr)
 	}
 	orig.reblogs[u] = rb
 	s.statuses[rb.id] = rb
+	s.live++
 	u.statuses = append(u.statuses, rb)
 	s.streamLocked(u, "update", s.statusJSONLocked(rb, u))
 	return rb, nil
