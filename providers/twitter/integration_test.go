@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -371,5 +373,39 @@ func TestRequestsAreSignedInHeaders(t *testing.T) {
 		if !slices.Contains(r.Headers, "User-Agent") {
 			t.Errorf("%s %s: no User-Agent", r.Method, r.Path)
 		}
+	}
+}
+
+// TestPollSinceTime: a first read from a time returns every post since
+// then, even more than the newest page holds, oldest first.
+func TestPollSinceTime(t *testing.T) {
+	var mu sync.Mutex
+	clock := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+	tick := func(d time.Duration) { mu.Lock(); clock = clock.Add(d); mu.Unlock() }
+	fx := twittertest.New(t, twittertest.Options{Now: now})
+	p := newProvider(t, fx, nil)
+	old := fx.PostAsUser("before the link started", "")
+	tick(300 * time.Millisecond)
+	since := now() // in the same second as old: only created_at tells them apart
+	tick(time.Millisecond)
+	var ids []string
+	for i := range 12 {
+		ids = append(ids, fx.PostAsUser(fmt.Sprintf("burst %d", i), ""))
+		tick(time.Second)
+	}
+	evs, next, err := p.Poll(ctx(t), providers.SinceCursor(since))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, ev := range evs {
+		if ev.Ref.ID == old {
+			t.Errorf("a post from before since was read: %s", old)
+		}
+		got = append(got, ev.Ref.ID)
+	}
+	if !slices.Equal(got, ids) || next != ids[len(ids)-1] {
+		t.Errorf("Poll = %v next %s, want %v", got, next, ids)
 	}
 }

@@ -43,9 +43,13 @@ func readQuery() url.Values {
 // Poll returns the account's own posts newer than cursor (a post ID),
 // oldest first. With an empty cursor it reads only the newest page (10
 // posts) to find where to start; with a providers.SinceCursor it reads
-// every post since that time (start_time), up to maxPages pages. A post X says was edited (its
-// edit_history_tweet_ids has more than one ID) comes as an Edited event
-// whose Ref is the original post and whose Post.Ref is the new version.
+// every post made since that time (start_time, then created_at to the
+// millisecond). Catching up
+// reads at most maxPages pages of 100 (10 000 posts; X's timeline itself
+// reaches back 3200); a longer answer is a transient error. A post X says
+// was edited (its edit_history_tweet_ids has more than one ID) comes as an
+// Edited event whose Ref is the original post and whose Post.Ref is the
+// new version.
 //
 // An app whose access level cannot read timelines gets an *providers.Error
 // of kind NotPermitted with ReasonReadDenied: the account can only be a
@@ -66,7 +70,7 @@ func (p *Provider) Poll(ctx context.Context, cursor string) ([]providers.Event, 
 		q.Set("max_results", strconv.Itoa(firstPageSize))
 	case fromTime:
 		// Every post since a time: X's start_time, read to the end.
-		q.Set("start_time", since.UTC().Truncate(time.Second).Format(time.RFC3339))
+		q.Set("start_time", timeParam(since))
 		q.Set("max_results", strconv.Itoa(catchUpSize))
 	default:
 		q.Set("since_id", cursor)
@@ -88,7 +92,13 @@ func (p *Provider) Poll(ctx context.Context, cursor string) ([]providers.Event, 
 			if !validID(t.ID) {
 				continue
 			}
-			newestFirst = append(newestFirst, c.event(t))
+			ev := c.event(t)
+			if fromTime && !ev.Post.Created.IsZero() && ev.Post.Created.Before(since) {
+				// start_time counts whole seconds; created_at has
+				// milliseconds.
+				continue
+			}
+			newestFirst = append(newestFirst, ev)
 		}
 		next := r.Meta.NextToken
 		if cursor == "" || next == "" || len(r.Data) == 0 {

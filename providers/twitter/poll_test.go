@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dualpower/dualpower/providers"
 )
@@ -261,4 +262,36 @@ func TestVerify(t *testing.T) {
 		t.Errorf("Verify with a refused token = %v, want Auth", err)
 	}
 	noSecret(t, err)
+}
+
+func TestPollSinceCursor(t *testing.T) {
+	since := time.Date(2026, 11, 25, 9, 30, 15, 500e6, time.UTC)
+	pages := map[string]string{
+		"":     page("tok1", [2]string{"900", "nine"}),
+		"tok1": page("", [2]string{"800", "eight"}),
+	}
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		if q.Get("start_time") != "2026-11-25T09:30:15Z" || q.Has("since_id") || q.Get("max_results") != "100" {
+			writeJSON(w, 400, `{"title":"Invalid Request","type":"https://api.twitter.com/2/problems/invalid-request"}`)
+			return
+		}
+		writeJSON(w, 200, pages[q.Get("pagination_token")])
+	})
+	p := newTestProvider(t, s, nil)
+	knowMe(p)
+	cursor := providers.SinceCursor(since)
+	evs, next, err := p.Poll(context.Background(), cursor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 2 || evs[0].Ref.ID != "800" || evs[1].Ref.ID != "900" || next != "900" {
+		t.Errorf("Poll = %+v, next %q; want 800, 900 and a cursor X made", evs, next)
+	}
+
+	s.setHandler(func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, `{"meta":{"result_count":0}}`) })
+	evs, next, err = p.Poll(context.Background(), cursor)
+	if err != nil || len(evs) != 0 || next != cursor {
+		t.Errorf("Poll with nothing since = %v, %q, %v; want nothing and the same cursor", evs, next, err)
+	}
 }

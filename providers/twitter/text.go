@@ -1,19 +1,30 @@
 package twitter
 
-import "github.com/dualpower/dualpower/providers/internal/twittertext"
+import (
+	"github.com/dualpower/dualpower/providers"
+	"github.com/dualpower/dualpower/providers/internal/twittertext"
+)
 
-// The two functions below are the adapter's only view of twitter-text
+// The functions below are the adapter's only view of twitter-text
 // (providers/internal/twittertext, a port of X's own rules).
 
-// extractMentions returns the usernames (without '@') X would link, and so
-// notify, in text: twitter-text's mentions, list mentions counted for their
-// owner (stricter than X, which may not notify a list's owner, but the
-// guard errs on the side of pinging nobody). "@user@host" is no mention.
+// mentionSpans returns the mentions X would link, and so notify, in text:
+// twitter-text's mentions, with list mentions ("@owner/list") counted for
+// their owner (stricter than X, which may not notify a list's owner, but
+// erring on the side of pinging nobody). "@user@host" is no mention.
+func mentionSpans(text string) []providers.Mention {
+	var out []providers.Mention
+	for _, e := range twittertext.ExtractMentionsOrLists(text) {
+		out = append(out, providers.Mention{Start: e.Start, End: e.End, Handle: e.Value, URL: profileURL(e.Value)})
+	}
+	return out
+}
+
+// extractMentions returns the usernames (without '@') of mentionSpans.
 func extractMentions(text string) []string {
-	ents := twittertext.ExtractMentionsOrLists(text)
-	out := make([]string, 0, len(ents))
-	for _, e := range ents {
-		out = append(out, e.Value)
+	var out []string
+	for _, m := range mentionSpans(text) {
+		out = append(out, m.Handle)
 	}
 	return out
 }

@@ -85,3 +85,19 @@ func TestLimits(t *testing.T) {
 		}
 	}
 }
+
+func TestMentionSpans(t *testing.T) {
+	text := "RT@Bob: hi ＠carol, @dave/friends and @erin@social.example 🌱 @frank"
+	spans := (&Provider{}).MentionSpans(text)
+	var got []string
+	for _, m := range spans {
+		got = append(got, text[m.Start:m.End]+"="+m.Handle)
+		if m.URL != "https://x.com/"+m.Handle {
+			t.Errorf("URL %q", m.URL)
+		}
+	}
+	want := []string{"@Bob=Bob", "＠carol=carol", "@dave/friends=dave", "@frank=frank"}
+	if !slices.Equal(got, want) {
+		t.Errorf("MentionSpans = %q, want %q", got, want)
+	}
+}

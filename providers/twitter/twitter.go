@@ -321,4 +321,5 @@ var (
 	_ providers.MediaUploader = (*Provider)(nil)
 	_ providers.Fetcher       = (*Provider)(nil)
 	_ providers.Reconciler    = (*Provider)(nil)
+	_ providers.Mentioner     = (*Provider)(nil)
 )
