@@ -114,6 +114,7 @@ func TestCreateRefusals(t *testing.T) {
 	s.PostAsUser("already said", "")
 	photo := c.do("POST", "/2/media/upload", &multipartBody{fields: map[string]string{"media_category": "tweet_image"}, files: map[string][]byte{"media": pngImage}}).want(t, 200).str("data", "id")
 	ids := []string{photo, photo, photo, photo, photo}
+	bobs := newClient(t, s, s.CreateUser("bob")).do("POST", "/2/media/upload", &multipartBody{fields: map[string]string{"media_category": "tweet_image"}, files: map[string][]byte{"media": pngImage}}).want(t, 200).str("data", "id")
 	for _, tc := range []struct {
 		name   string
 		body   any
@@ -128,6 +129,7 @@ func TestCreateRefusals(t *testing.T) {
 		{"no media ids", map[string]any{"text": "hi", "media": map[string]any{"media_ids": []string{}}}, 400, `minimum of 1 items`},
 		{"media and poll", map[string]any{"text": "hi", "media": map[string]any{"media_ids": []string{photo}}, "poll": map[string]any{"options": []string{"a", "b"}, "duration_minutes": 10}}, 400, `mutually exclusive`},
 		{"unknown media", map[string]any{"text": "hi", "media": map[string]any{"media_ids": []string{"12345"}}}, 400, `Your media IDs are invalid`},
+		{"someone else's media", map[string]any{"text": "hi", "media": map[string]any{"media_ids": []string{bobs}}}, 400, `Your media IDs are invalid`},
 		{"poll too short", map[string]any{"text": "hi", "poll": map[string]any{"options": []string{"a", "b"}, "duration_minutes": 1}}, 400, `minimum value of 5`},
 		{"too long", map[string]any{"text": strings.Repeat("a", 281)}, 400, `too long`},
 		{"too long in CJK", map[string]any{"text": strings.Repeat("字", 141)}, 400, `too long`},
@@ -581,4 +583,21 @@ func TestProcessingByClock(t *testing.T) {
 	if st := c.do("GET", "/2/media/upload?command=STATUS&media_id="+id, nil).want(t, 200).str("data", "processing_info", "state"); st != "succeeded" {
 		t.Errorf("after the processing time: %s", st)
 	}
+}
+
+// TestTimelineReach: only the newest 3,200 posts can be paged to.
+func TestTimelineReach(t *testing.T) {
+	s := New(t, Options{})
+	c := newClient(t, s, s.Alice())
+	first := s.PostAsUser("the very first", "")
+	for i := range timelineReach {
+		s.PostAsUser(fmt.Sprint("post ", i), "")
+	}
+	// The first post is number 3,201 from the top: out of reach.
+	a := c.do("GET", "/2/users/"+s.UserID()+"/tweets?max_results=5&until_id="+s.alice.timeline[2].id, nil).want(t, 200)
+	if n := a.get("meta", "result_count"); n != float64(1) || a.str("data", 0, "id") == first {
+		t.Errorf("until_id near the bottom: %s", a.raw)
+	}
+	// It can still be read by ID.
+	c.do("GET", "/2/tweets/"+first, nil).want(t, 200)
 }

@@ -603,6 +603,11 @@ func (s *Server) handleTimeline(w http.ResponseWriter, r *http.Request, c *reqCt
 	if cursor != 0 && cursor < upper {
 		upper = cursor
 	}
+	// X serves only the newest 3,200 posts of a timeline (800 when
+	// replies are excluded): anything older is out of reach.
+	if floor := reachFloor(u, exclude["replies"]); floor > since {
+		since = floor
+	}
 	// Everything at or above upper is out; walk down from there.
 	i := sort.Search(len(u.timeline), func(i int) bool { return u.timeline[i].n >= upper }) - 1
 	match := func(t *tweet) bool {
@@ -640,6 +645,35 @@ func (s *Server) handleTimeline(w http.ResponseWriter, r *http.Request, c *reqCt
 	}
 	out["meta"] = meta
 	writeJSON(w, http.StatusOK, out)
+}
+
+// Timeline reach X documents for GET /2/users/{id}/tweets.
+const (
+	timelineReach        = 3200
+	timelineReachNoReply = 800
+)
+
+// reachFloor returns the ID just below the oldest post a timeline read can
+// reach, or 0 when every post is in reach. It walks at most the reach.
+func reachFloor(u *User, noReplies bool) uint64 {
+	reach := timelineReach
+	if noReplies {
+		reach = timelineReachNoReply
+	}
+	if len(u.timeline) <= reach {
+		return 0
+	}
+	seen := 0
+	for i := len(u.timeline) - 1; i >= 0; i-- {
+		t := u.timeline[i]
+		if !t.live() || noReplies && t.replyTo != nil {
+			continue
+		}
+		if seen++; seen == reach {
+			return t.n - 1
+		}
+	}
+	return 0
 }
 
 // handleTweet is GET /2/tweets/{id}. A missing or deleted post answers 200
