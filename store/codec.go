@@ -97,22 +97,20 @@ type rbuf struct {
 	err error
 }
 
-// newRbuf checks the record version and kind byte.
-func newRbuf(b []byte, kind byte) *rbuf {
-	r := &rbuf{b: b}
-	if len(b) < 2 {
+// newRbuf checks the record version and kind byte. It returns a value, so
+// that a decoder's reader stays on the stack.
+func newRbuf(b []byte, kind byte) rbuf {
+	r := rbuf{b: b}
+	switch {
+	case len(b) < 2:
 		r.err = errShort
-		return r
-	}
-	if b[0] != recordVersion {
+	case b[0] != recordVersion:
 		r.err = fmt.Errorf("unknown record version %d", b[0])
-		return r
-	}
-	if b[1] != kind {
+	case b[1] != kind:
 		r.err = fmt.Errorf("record kind %q, want %q", b[1], kind)
-		return r
+	default:
+		r.b = b[2:]
 	}
-	r.b = b[2:]
 	return r
 }
 

@@ -66,11 +66,18 @@
 //     another process, fails after about a second with ErrLocked and a
 //     message naming the file. A ReadOnly open (for status or export) is
 //     also refused while the daemon runs, because bbolt's exclusive lock
-//     excludes readers: the daemon serves status over HTTP instead.
+//     excludes readers: the daemon serves status over HTTP instead. The
+//     other way round, a daemon started while such a tool has the file
+//     open waits up to a second, then fails the same way.
 //   - Open refuses, without writing to it, a file that is not a bbolt
 //     database, a bbolt file of another program, a truncated file, and a
 //     file from a newer dualpower. An empty (0-byte) file is initialised:
 //     it is what a crash during the very first Open leaves.
+//   - A damaged file is caught where it can be: Open reads every key once
+//     under recover (and with faults turned into panics), so most damage is
+//     an ErrCorrupt error at startup; later reads and lone writes recover
+//     the same way. Verify's bbolt page check runs in bbolt's own goroutine
+//     and cannot be guarded; run it on a file that opened cleanly.
 //   - No value returned holds memory owned by bbolt: everything read is
 //     copied out of its transaction.
 //   - Account names and native IDs may hold any bytes, NUL included: keys

@@ -321,15 +321,33 @@ func (s *Store) Path() string { return s.path }
 // writer that finds others in flight joins bbolt's Batch, so that concurrent
 // callers share one commit and one fsync. fn may run more than once (Batch
 // retries a batch's functions one by one when one of them fails), so it must
-// only touch tx and its own results, resetting them first.
-func (s *Store) write(fn func(tx *bbolt.Tx) error) error {
+// only touch tx and its own results, resetting them first. A panic inside
+// bbolt (a damaged page) becomes an ErrCorrupt error: here for a lone
+// writer, in bbolt's batch runner for a batched one.
+func (s *Store) write(fn func(tx *bbolt.Tx) error) (err error) {
 	n := s.writers.Add(1)
 	defer s.writers.Add(-1)
-	if n == 1 {
-		return s.db.Update(fn)
+	if n > 1 {
+		return s.db.Batch(fn)
 	}
-	return s.db.Batch(fn)
+	old := debug.SetPanicOnFault(true)
+	defer debug.SetPanicOnFault(old)
+	defer s.recoverDamage(&err)
+	return s.db.Update(fn)
 }
 
-// read runs fn in a read-only transaction.
-func (s *Store) read(fn func(tx *bbolt.Tx) error) error { return s.db.View(fn) }
+// read runs fn in a read-only transaction; a panic or memory fault inside
+// bbolt becomes an ErrCorrupt error.
+func (s *Store) read(fn func(tx *bbolt.Tx) error) (err error) {
+	old := debug.SetPanicOnFault(true)
+	defer debug.SetPanicOnFault(old)
+	defer s.recoverDamage(&err)
+	return s.db.View(fn)
+}
+
+// recoverDamage, deferred, turns a panic into an error naming the file.
+func (s *Store) recoverDamage(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("ledger %s is damaged (%v): %w", s.path, r, ErrCorrupt)
+	}
+}
