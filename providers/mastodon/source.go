@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/dualpower/dualpower/providers"
 )
@@ -21,7 +22,8 @@ const pageSize = 40
 // It reads GET /api/v1/accounts/:id/statuses with min_id=cursor (never
 // since_id, which GoToSocial ignores), following pages forward while full
 // pages come back (at most p.pollPages pages; the next Poll goes on from
-// there). An empty cursor reads the newest page only. Reposts are included
+// there). An empty cursor reads the newest page only; a
+// providers.SinceCursor reads back (max_id) to that time. Reposts are included
 // with RepostOf set. A page that fails after the first ends the poll with
 // what was read so far and no error: the next Poll retries from there.
 func (p *Provider) Poll(ctx context.Context, cursor string) ([]providers.Event, string, error) {
@@ -31,6 +33,9 @@ func (p *Provider) Poll(ctx context.Context, cursor string) ([]providers.Event, 
 	}
 	dom := p.localDomain()
 	path := "/api/v1/accounts/" + url.PathEscape(me.ID) + "/statuses"
+	if since, ok := providers.ParseSinceCursor(cursor); ok {
+		return p.pollSince(ctx, me, dom, path, cursor, since)
+	}
 	var events []providers.Event
 	next := cursor
 	for page := 0; page < max(p.pollPages, 1); page++ {
@@ -90,4 +95,50 @@ func newerThan(page []status, cursor string) (out []status, ignored bool) {
 		}
 	}
 	return out, ignored
+}
+
+// pollSince reads every status made at or after since, paging back from the
+// newest with max_id (at most p.pollPages pages), and returns them oldest
+// first. Until a status is found, the next cursor is the since cursor.
+func (p *Provider) pollSince(ctx context.Context, me account, dom, path, cursor string, since time.Time) ([]providers.Event, string, error) {
+	var newestFirst []status
+	maxID := ""
+	for page := 0; page < max(p.pollPages, 1); page++ {
+		q := url.Values{"limit": {strconv.Itoa(pageSize)}}
+		if maxID != "" {
+			q.Set("max_id", maxID)
+		}
+		var statuses []status
+		if _, err := p.do(ctx, "poll", http.MethodGet, path, q, nil, "", &statuses); err != nil {
+			return nil, cursor, err
+		}
+		older := false
+		for _, s := range statuses {
+			if s.ID == "" || s.ID == maxID {
+				continue
+			}
+			if s.CreatedAt.Before(since) {
+				older = true
+				continue
+			}
+			newestFirst = append(newestFirst, s)
+		}
+		if older || len(statuses) < pageSize || len(statuses) == 0 {
+			break
+		}
+		maxID = statuses[len(statuses)-1].ID
+	}
+	ordered, _ := newerThan(newestFirst, "")
+	events := make([]providers.Event, 0, len(ordered))
+	next := cursor
+	for _, s := range ordered {
+		events = append(events, providers.Event{
+			Kind:   providers.Created,
+			Ref:    providers.Ref{Account: p.account, ID: s.ID},
+			Post:   p.toPost(&s, me, dom),
+			Cursor: s.ID,
+		})
+		next = s.ID
+	}
+	return events, next, nil
 }
