@@ -239,8 +239,21 @@ var hashtagSpecials = map[rune]bool{
 	0x0F0B: true, 0x0F0C: true, 0x00B7: true,
 }
 
+// hashtagExtraLetters are code points twitter-text counts as letters though
+// Go's Unicode tables do not: private-use characters that Apple platforms
+// use for letters (the Java port lists them too) and two Latin letters of
+// Unicode 16.
+var hashtagExtraLetters = &unicode.RangeTable{
+	R16: []unicode.Range16{
+		{0xA7CB, 0xA7CB, 1}, {0xA7DC, 0xA7DC, 1},
+		{0xF870, 0xF87F, 1}, {0xF882, 0xF882, 1}, {0xF884, 0xF89F, 1}, {0xF8B8, 0xF8B8, 1}, {0xF8C1, 0xF8D6, 1},
+	},
+}
+
 // isHashtagAlpha is a letter or a mark: a hashtag needs one.
-func isHashtagAlpha(r rune) bool { return unicode.In(r, unicode.L, unicode.M) }
+func isHashtagAlpha(r rune) bool {
+	return unicode.In(r, unicode.L, unicode.M) || unicode.Is(hashtagExtraLetters, r)
+}
 
 // isHashtagAlnum is any character a hashtag may hold.
 func isHashtagAlnum(r rune) bool {

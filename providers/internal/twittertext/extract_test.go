@@ -177,3 +177,26 @@ func TestExtractURLsWithProtocol(t *testing.T) {
 		})
 	}
 }
+
+func TestHashtagLetters(t *testing.T) {
+	tests := []struct {
+		name string
+		text string
+		want []any
+	}{
+		{"Latin", "#café", []any{"café"}},
+		{"digits only", "#2026", nil},
+		{"Apple private-use letter", "#a\uF870", []any{"a\uF870"}},
+		{"other private use", "#a\uE000", []any{"a"}},
+		{"letter newer than twitter-text's tables", "#\u0560", []any{"\u0560"}},
+		{"keycap is no hashtag", "#\uFE0F\u20E3", nil},
+		{"after an ampersand", "&#39;", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := values(ExtractHashtags(tt.text)); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("ExtractHashtags(%+q) = %+q, want %+q", tt.text, got, tt.want)
+			}
+		})
+	}
+}
