@@ -188,7 +188,11 @@ func TestUsageCapped(t *testing.T) {
 			c := newClient(t, s, s.Alice())
 			s.SetUsageCapped(true)
 			want := `{"title":"UsageCapExceeded","type":"https://` + tc.host + `/2/problems/usage-capped","detail":"Usage cap exceeded: Monthly product cap","period":"Monthly","scope":"Product"}`
-			sameJSON(t, c.do("POST", "/2/tweets", map[string]any{"text": "capped"}).want(t, 429).raw, want)
+			capped := c.do("POST", "/2/tweets", map[string]any{"text": "capped"}).want(t, 429)
+			sameJSON(t, capped.raw, want)
+			if capped.header.Get("x-rate-limit-limit") == "" {
+				t.Error("a capped answer without rate-limit headers")
+			}
 			sameJSON(t, c.do("GET", "/2/users/"+s.UserID()+"/tweets", nil).want(t, 429).raw, want)
 			if s.Posts() != 0 {
 				t.Error("a post was made while capped")

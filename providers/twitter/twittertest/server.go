@@ -560,8 +560,9 @@ func (s *Server) useNonce(p *oauthParams) bool {
 }
 
 // api wraps an /2/ endpoint: it logs and counts the request, applies the
-// latency, injected failures, OAuth, the usage cap, read access and rate
-// limits, in that order, then calls h.
+// latency, injected failures, OAuth, rate limits (whose headers every
+// authenticated answer carries), the usage cap and read access, in that
+// order, then calls h.
 func (s *Server) api(endpoint string, read bool, h apiHandler) http.HandlerFunc {
 	return func(rw http.ResponseWriter, r *http.Request) {
 		w := &statusRecorder{ResponseWriter: rw}
@@ -592,6 +593,9 @@ func (s *Server) api(endpoint string, read bool, h apiHandler) http.HandlerFunc 
 			unauthorized(w)
 			return
 		}
+		if !s.rateLimit(w, endpoint, u) {
+			return
+		}
 		s.mu.Lock()
 		capped, denied := s.usageCapped, s.readsDenied && read && endpoint != "GET /2/users/me"
 		s.mu.Unlock()
@@ -601,9 +605,6 @@ func (s *Server) api(endpoint string, read bool, h apiHandler) http.HandlerFunc 
 		}
 		if denied {
 			s.clientNotEnrolled(w)
-			return
-		}
-		if !s.rateLimit(w, endpoint, u) {
 			return
 		}
 		if len(body) > maxBody {
@@ -651,8 +652,6 @@ var defaultLimits = map[string]limitSpec{
 	"POST /2/media/upload/{id}/append":                {500, 15 * time.Minute},
 	"POST /2/media/upload/{id}/finalize":              {500, 15 * time.Minute},
 	"POST /2/media/metadata":                          {500, 15 * time.Minute},
-	"POST /oauth/request_token":                       {15, 15 * time.Minute},
-	"POST /oauth/access_token":                        {15, 15 * time.Minute},
 }
 
 // take counts one request against win and returns the remaining count, or
