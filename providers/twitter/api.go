@@ -231,12 +231,26 @@ type mediaInitRequest struct {
 	TotalBytes    int64  `json:"total_bytes"`
 }
 
-// metadataRequest is MetadataCreateRequest, with alt text only.
+// metadataRequest is MetadataCreateRequest, with the alt text and the
+// sensitive-media warning only.
 type metadataRequest struct {
-	ID       string `json:"id"`
-	Metadata struct {
-		AltText struct {
-			Text string `json:"text"`
-		} `json:"alt_text"`
-	} `json:"metadata"`
+	ID       string        `json:"id"`
+	Metadata mediaMetadata `json:"metadata"`
+}
+
+type mediaMetadata struct {
+	AltText   *altText          `json:"alt_text,omitempty"`
+	Sensitive *sensitiveWarning `json:"sensitive_media_warning,omitempty"`
+}
+
+// altText is AltText.
+type altText struct {
+	Text string `json:"text"`
+}
+
+// sensitiveWarning is SensitiveMediaWarning.
+type sensitiveWarning struct {
+	AdultContent    bool `json:"adult_content"`
+	GraphicViolence bool `json:"graphic_violence"`
+	Other           bool `json:"other"`
 }

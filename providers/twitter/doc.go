@@ -26,8 +26,10 @@
 //
 // Caveats, all from X's 2026 terms and the v2 spec:
 //   - X has no content warning and no sensitive flag on create: the engine
-//     renders a warning into the text, and Draft.ContentWarning and
-//     Draft.Sensitive are ignored. Posts are always public.
+//     renders a warning into the text and Draft.ContentWarning is ignored;
+//     Draft.Sensitive sets X's sensitive-media warning on the post's media
+//     (one metadata request each), so a post without media cannot be
+//     marked. Posts are always public.
 //   - Publish refuses (Rejected/ReasonInvalid, nothing sent) a text that
 //     would mention an X user not listed in Draft.Mentions: X notifies
 //     everyone a post mentions.

@@ -157,6 +157,23 @@ func TestMediaWithAltText(t *testing.T) {
 		t.Errorf("Fetch = %q %+v", post.Text, post.Media)
 	}
 
+	// Sensitive media are marked before the post is made.
+	img2 := redSquare(t)
+	sensID, err := p.UploadMedia(ctx(t), providers.Upload{Type: providers.Image, ContentType: "image/png", Size: int64(len(img2)), Body: bytes.NewReader(img2), Alt: "cw"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cw, err := p.Publish(ctx(t), providers.Draft{Text: "CW: flashing", Sensitive: true, MediaIDs: []string{sensID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, ok := fx.Lookup(cw.ID); !ok || !st.Sensitive || len(st.MediaAlts) != 1 || st.MediaAlts[0] != "cw" {
+		t.Errorf("the network holds %+v; want sensitive media keeping their alt text", st)
+	}
+	if post, err := p.Fetch(ctx(t), cw.ID); err != nil || !post.Sensitive || !post.Media[0].Sensitive {
+		t.Errorf("Fetch = %+v, %v; want it sensitive", post, err)
+	}
+
 	fx.SetMediaProcessingFails(true)
 	_, err = p.UploadMedia(ctx(t), providers.Upload{Type: providers.Video, ContentType: "video/mp4", Size: int64(len(video)), Body: bytes.NewReader(video)})
 	if !errors.Is(err, &providers.Error{Kind: providers.Rejected, Reason: providers.ReasonInvalid}) {

@@ -129,10 +129,8 @@ func (p *Provider) UploadMedia(ctx context.Context, u providers.Upload) (string,
 	if err := p.awaitProcessing(ctx, op, id, info); err != nil {
 		return "", err
 	}
-	if u.Alt != "" {
-		if err := p.setAlt(ctx, op, id, u.Alt); err != nil {
-			return "", err
-		}
+	if err := p.setMetadata(ctx, op, id, u.Alt, false); err != nil {
+		return "", err
 	}
 	return id, nil
 }
@@ -300,12 +298,20 @@ func (p *Provider) awaitProcessing(ctx context.Context, op, id string, info *pro
 	return nil
 }
 
-// setAlt sets a media's alt text (POST /2/media/metadata), cut to X's
-// 1000 characters.
-func (p *Provider) setAlt(ctx context.Context, op, id, alt string) error {
-	var req metadataRequest
-	req.ID = id
-	req.Metadata.AltText.Text = cutRunes(alt, maxAltLength)
+// setMetadata sets a media's alt text (cut to X's 1000 characters) and,
+// when sensitive, X's sensitive-media warning (POST /2/media/metadata).
+func (p *Provider) setMetadata(ctx context.Context, op, id, alt string, sensitive bool) error {
+	req := metadataRequest{ID: id}
+	if alt != "" {
+		req.Metadata.AltText = &altText{Text: cutRunes(alt, maxAltLength)}
+	}
+	if sensitive {
+		// The engine knows only that media are sensitive, not why.
+		req.Metadata.Sensitive = &sensitiveWarning{Other: true}
+	}
+	if req.Metadata.AltText == nil && req.Metadata.Sensitive == nil {
+		return nil
+	}
 	return p.call(ctx, op, http.MethodPost, "/2/media/metadata", nil, req, nil)
 }
 

@@ -23,9 +23,11 @@ import (
 // so notify) an X user not listed in d.Mentions is refused with a
 // Rejected/ReasonInvalid error.
 //
-// X has no content warning and no per-post sensitive flag in the v2 create
-// request: the engine renders a warning into the text ("CW: …"), and
-// d.ContentWarning and d.Sensitive are ignored here. Posts are public
+// X has no content warning and no sensitive flag in the v2 create request:
+// the engine renders a warning into the text ("CW: …") and
+// d.ContentWarning is ignored; d.Sensitive marks each of d.MediaIDs with
+// X's sensitive-media warning (POST /2/media/metadata, "other") before the
+// post is made, which X shows as possibly sensitive. Posts are public
 // (d.Visibility is ignored) and X detects the language itself (d.Language
 // is ignored). X deduplicates by content, not by key, so d.Key is not sent;
 // FindPublished and the duplicate-content rejection make retries safe.
@@ -61,15 +63,17 @@ func (p *Provider) create(ctx context.Context, op, previous string, d providers.
 	}
 	if previous != "" {
 		req.EditOptions = &createEditOpt{PreviousPostID: previous}
-		for i, m := range d.Media {
-			if i < len(d.MediaIDs) && m.Alt != "" {
-				if err := p.setAlt(ctx, op, d.MediaIDs[i], m.Alt); err != nil {
-					return providers.Published{}, err
-				}
-			}
-		}
 	} else if d.ReplyTo != "" {
 		req.Reply = &createReply{InReplyToTweetID: d.ReplyTo}
+	}
+	for i, id := range d.MediaIDs {
+		alt := ""
+		if previous != "" && i < len(d.Media) {
+			alt = d.Media[i].Alt
+		}
+		if err := p.setMetadata(ctx, op, id, alt, d.Sensitive); err != nil {
+			return providers.Published{}, err
+		}
 	}
 	var r createResponse
 	if err := p.call(ctx, op, http.MethodPost, "/2/tweets", nil, req, &r); err != nil {

@@ -70,6 +70,47 @@ func TestPublishRequest(t *testing.T) {
 	}
 }
 
+// TestPublishSensitive: X's create request has no sensitive flag; each
+// medium gets the sensitive-media warning first.
+func TestPublishSensitive(t *testing.T) {
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/2/media/metadata" {
+			writeJSON(w, 200, `{"data":{"id":"1"}}`)
+			return
+		}
+		writeJSON(w, 201, `{"data":{"id":"1862","text":"x"}}`)
+	})
+	p := newTestProvider(t, s, nil)
+	if _, err := p.Publish(context.Background(), providers.Draft{Text: "cw: flash", Sensitive: true, MediaIDs: []string{"710", "711"}}); err != nil {
+		t.Fatal(err)
+	}
+	reqs := s.requests()
+	if len(reqs) != 3 {
+		t.Fatalf("%d requests, want two metadata and the post", len(reqs))
+	}
+	for i, id := range []string{"710", "711"} {
+		want := `{"id":"` + id + `","metadata":{"sensitive_media_warning":{"adult_content":false,"graphic_violence":false,"other":true}}}`
+		if reqs[i].Path != "/2/media/metadata" || string(reqs[i].Body) != want {
+			t.Errorf("request %d: %s %s, want %s", i, reqs[i].Path, reqs[i].Body, want)
+		}
+	}
+	if reqs[2].Path != "/2/tweets" || string(reqs[2].Body) != `{"text":"cw: flash","media":{"media_ids":["710","711"]}}` {
+		t.Errorf("post: %s %s", reqs[2].Path, reqs[2].Body)
+	}
+
+	// A failing warning stops the post: better unsent than unmarked.
+	s.setHandler(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 400, `{"errors":[{"parameters":{"id":["9"]},"message":"The media ID is invalid."}],"title":"Invalid Request","type":"https://api.x.com/2/problems/invalid-request"}`)
+	})
+	before := len(s.requests())
+	if _, err := p.Publish(context.Background(), providers.Draft{Text: "x", Sensitive: true, MediaIDs: []string{"9"}}); !errors.Is(err, providers.ErrRejected) {
+		t.Errorf("err = %v, want Rejected", err)
+	}
+	if got := len(s.requests()) - before; got != 1 {
+		t.Errorf("%d requests, want only the refused metadata", got)
+	}
+}
+
 func TestPublishGuard(t *testing.T) {
 	tests := []struct {
 		name  string

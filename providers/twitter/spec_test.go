@@ -108,9 +108,8 @@ func TestRequestsMatchSpec(t *testing.T) {
 	s := loadSpec(t)
 	full := createRequest{Text: "t", Reply: &createReply{InReplyToTweetID: "1"}, Media: &createMedia{MediaIDs: []string{"2"}},
 		EditOptions: &createEditOpt{PreviousPostID: "3"}}
-	var meta metadataRequest
-	meta.ID = "4"
-	meta.Metadata.AltText.Text = "alt"
+	meta := metadataRequest{ID: "4", Metadata: mediaMetadata{AltText: &altText{Text: "alt"},
+		Sensitive: &sensitiveWarning{AdultContent: true, GraphicViolence: true, Other: true}}}
 	for _, tc := range []struct {
 		path, method string
 		body         any
