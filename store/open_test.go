@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -394,4 +395,27 @@ func TestOpenFailedMigrationLeavesFile(t *testing.T) {
 		return nil
 	})
 	mustVerify(t, s)
+}
+
+// bbolt keeps two meta pages; with one damaged the other still opens the
+// file, and the header check must not refuse it.
+func TestOpenWithOneMetaPageDamaged(t *testing.T) {
+	for _, page := range []int{0, 1} {
+		t.Run(fmt.Sprint("page ", page), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "ledger.db")
+			b := writeLedger(t, path, nil)
+			for i := page*4096 + 16; i < page*4096+80; i++ {
+				b[i] ^= 0x5a
+			}
+			if err := os.WriteFile(path, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			s, err := Open(path, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			mustVerify(t, s)
+		})
+	}
 }

@@ -19,6 +19,7 @@ const (
 
 var eventKindNames = []string{"", "created", "edited", "deleted"}
 
+// String returns the kind's name, as in exports and logs.
 func (k EventKind) String() string { return enumName(eventKindNames, uint8(k), "EventKind") }
 
 // Valid reports whether k is one of the known kinds.
@@ -41,6 +42,7 @@ const (
 
 var intentKindNames = []string{"", "publish", "edit", "delete", "repost", "announce"}
 
+// String returns the kind's name, as in exports and logs.
 func (k IntentKind) String() string { return enumName(intentKindNames, uint8(k), "IntentKind") }
 
 // Valid reports whether k is one of the known kinds.
@@ -71,6 +73,7 @@ const (
 
 var intentStateNames = []string{"", "pending", "claimed", "failed"}
 
+// String returns the state's name, as in exports and logs.
 func (s IntentState) String() string { return enumName(intentStateNames, uint8(s), "IntentState") }
 
 // Valid reports whether s is one of the known states.
@@ -91,6 +94,7 @@ const (
 
 var roleNames = []string{"", "origin", "mirror"}
 
+// String returns the role's name, as in exports and logs.
 func (r Role) String() string { return enumName(roleNames, uint8(r), "Role") }
 
 // Valid reports whether r is one of the known roles.
@@ -113,6 +117,7 @@ const (
 
 var postStateNames = []string{"", "pending", "posted", "skipped", "failed", "deleted"}
 
+// String returns the state's name, as in exports and logs.
 func (s PostState) String() string { return enumName(postStateNames, uint8(s), "PostState") }
 
 // Valid reports whether s is one of the known states.
@@ -285,4 +290,5 @@ type Problem struct {
 	What   string `json:"what"`
 }
 
+// String formats the problem for a person: bucket, key, what is wrong.
 func (p Problem) String() string { return p.Bucket + " " + p.Key + ": " + p.What }
