@@ -71,8 +71,12 @@ func (idx sequenceIndex) match(r []rune, i int) int {
 	return 0
 }
 
+// legacyZWJSequences are ZWJ sequences twemoji knows in a form that is no
+// longer RGI: "eye in speech bubble" as first published, without U+FE0F.
+var legacyZWJSequences = []string{"\U0001F441\u200D\U0001F5E8"}
+
 var (
-	zwjIndex  = newSequenceIndex(zwjSequences)
+	zwjIndex  = newSequenceIndex(zwjSequences, legacyZWJSequences)
 	flagIndex = newSequenceIndex(tagSequences, flagSequences)
 )
 

@@ -3,6 +3,7 @@ package twittertext
 import (
 	"reflect"
 	"testing"
+	"unicode"
 )
 
 // TestExtractEmoji pins the emoji rules (see emoji.go). The expectations
@@ -47,6 +48,8 @@ func TestExtractEmoji(t *testing.T) {
 		{"profession with skin tone", "👩🏾\u200D🚀", []emojiSpan{{0, 4}}},
 		{"supplementary presentation", "🅰🀄🈂", []emojiSpan{{0, 1}, {1, 2}, {2, 3}}},
 		{"emoji among text", "a😷b", []emojiSpan{{1, 2}}},
+		{"eye in speech bubble, legacy form", "\U0001F441\u200D\U0001F5E8", []emojiSpan{{0, 3}}},
+		{"eye in speech bubble, RGI form", "\U0001F441\uFE0F\u200D\U0001F5E8\uFE0F", []emojiSpan{{0, 5}}},
 		{"legacy variant takes VS16", "🀄\uFE0F", []emojiSpan{{0, 2}}},
 		{"legacy variant with VS15 is text", "⌚\uFE0E", nil},
 		{"newer variant leaves VS16 stray", "🌍\uFE0F", []emojiSpan{{0, 1}, {1, 2}}},
@@ -59,5 +62,53 @@ func TestExtractEmoji(t *testing.T) {
 				t.Errorf("extractEmoji(%+q) = %v, want %v", tt.text, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestRGISequencesAreOneEmoji checks that every recommended emoji sequence
+// of the Unicode data (ZWJ, flag, tag, modifier and keycap sequences, and
+// every emoji-presentation code point) is matched whole, alone and between
+// letters, and that the weighted count gives it DefaultWeight.
+func TestRGISequencesAreOneEmoji(t *testing.T) {
+	var seqs []string
+	seqs = append(seqs, zwjSequences...)
+	seqs = append(seqs, flagSequences...)
+	seqs = append(seqs, tagSequences...)
+	for _, k := range "#*0123456789" {
+		seqs = append(seqs, string(k)+"\uFE0F\u20E3")
+	}
+	for _, table := range []*unicode.RangeTable{emojiModifierBaseTable, emojiPresentationTable} {
+		var cps []rune
+		for _, rg := range table.R16 {
+			for c := rune(rg.Lo); c <= rune(rg.Hi); c += rune(rg.Stride) {
+				cps = append(cps, c)
+			}
+		}
+		for _, rg := range table.R32 {
+			for c := rune(rg.Lo); c <= rune(rg.Hi); c += rune(rg.Stride) {
+				cps = append(cps, c)
+			}
+		}
+		for _, c := range cps {
+			if table == emojiModifierBaseTable {
+				seqs = append(seqs, string(c)+"\U0001F3FD")
+			} else {
+				seqs = append(seqs, string(c))
+			}
+		}
+	}
+	if len(seqs) < 2000 {
+		t.Fatalf("only %d sequences", len(seqs))
+	}
+	for _, s := range seqs {
+		r := []rune("a" + s + "b")
+		got := extractEmoji(r)
+		if len(got) != 1 || got[0].start != 1 || got[0].end != len(r)-1 {
+			t.Errorf("extractEmoji(%+q) = %v, want the sequence whole", s, got)
+			continue
+		}
+		if w := Parse("a"+s+"b", V3).WeightedLength; w != 4 {
+			t.Errorf("Parse(%+q) weighs %d, want 4", "a"+s+"b", w)
+		}
 	}
 }
