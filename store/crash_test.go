@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -380,7 +381,7 @@ func checkAfterCrash(path string, acks []string) error {
 				bad("completed intent %d still queued", id)
 			}
 			m, ok, err := s.Lookup(ref(f[2], f[3]))
-			if !ok || err != nil || m.Role != Mirror || !contains(m.Parts, f[3]) && !contains(m.OldParts, f[3]) {
+			if !ok || err != nil || m.Role != Mirror || !slices.Contains(m.Parts, f[3]) && !slices.Contains(m.OldParts, f[3]) {
 				bad("acked mirror %s/%s lost: %+v %v", f[2], f[3], m, err)
 			}
 		case "fail":

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/dualpower/dualpower/providers"
@@ -132,7 +133,7 @@ func unsafeRemove(tx *bbolt.Tx, in *Intent) error {
 // (ErrConflict) and nothing is written. Concurrent Completes share one commit.
 func (s *Store) Complete(id uint64, c Completion) error {
 	for i, p := range c.Parts {
-		if p == "" || len(p) > maxKeyPart || contains(c.Parts[:i], p) {
+		if p == "" || len(p) > maxKeyPart || slices.Contains(c.Parts[:i], p) {
 			return fmt.Errorf("store: complete intent %d: empty, too long or repeated part id: %w", id, ErrInvalid)
 		}
 	}
@@ -158,6 +159,8 @@ func (s *Store) Complete(id uint64, c Completion) error {
 	return nil
 }
 
+// unsafeComplete records what a completed intent made, and the origin's
+// state on the intent's account.
 func unsafeComplete(tx *bbolt.Tx, in *Intent, c *Completion, now time.Time) error {
 	origin, okey, found, err := unsafeLookup(tx, in.Origin)
 	if err != nil {
@@ -166,111 +169,113 @@ func unsafeComplete(tx *bbolt.Tx, in *Intent, c *Completion, now time.Time) erro
 	if !found || origin.Role != Origin {
 		return fmt.Errorf("origin %s of intent %d not recorded: %w", in.Origin, in.ID, ErrCorrupt)
 	}
-	groups := tx.Bucket(bucketGroups)
-	gv := groups.Get(u64(origin.Group))
-	if gv == nil {
-		return fmt.Errorf("group %d of %s missing: %w", origin.Group, in.Origin, ErrCorrupt)
-	}
-	g, err := decodeGroup(gv)
+	g, err := unsafeGroup(tx, origin.Group)
 	if err != nil {
-		return fmt.Errorf("group %d: %w: %w", origin.Group, err, ErrCorrupt)
+		return err
 	}
-	posts := tx.Bucket(bucketPosts)
 	target := PostPosted
 	switch {
 	case in.Kind.publishes():
-		if len(c.Parts) == 0 {
-			if in.Kind != Repost {
-				return fmt.Errorf("%s needs at least one part id: %w", in.Kind, ErrInvalid)
-			}
-			break
-		}
-		m := Post{
-			Ref:      providers.Ref{Account: in.Account, ID: c.Parts[0]},
-			Group:    origin.Group,
-			Role:     Mirror,
-			Parts:    append([]string(nil), c.Parts...),
-			State:    PostPosted,
-			Reason:   c.Note,
-			TextHash: c.TextHash,
-			Link:     in.Link,
-			URL:      c.URL,
-			Created:  now,
-			Updated:  now,
-		}
-		mkey := refKey(m.Ref)
-		if err := unsafeClaimParts(tx, in.Account, c.Parts, mkey, true); err != nil {
-			return err
-		}
-		if err := posts.Put(mkey, encodePost(&m)); err != nil {
-			return err
-		}
-		if g.Mirrors == nil {
-			g.Mirrors = make(map[string]string)
-		}
-		g.Mirrors[in.Account] = m.Ref.ID
-		if err := groups.Put(u64(origin.Group), encodeGroup(&g)); err != nil {
-			return err
-		}
-	case in.Kind == Edit || in.Kind == Delete:
-		mid, ok := g.Mirrors[in.Account]
-		if !ok {
-			if in.Kind == Edit {
-				return fmt.Errorf("edit: %s has no mirror on %q: %w", in.Origin, in.Account, ErrNotFound)
-			}
-			target = PostDeleted
-			break // nothing was mirrored there: nothing to delete
-		}
-		mref := providers.Ref{Account: in.Account, ID: mid}
-		mkey := refKey(mref)
-		mv := posts.Get(mkey)
-		if mv == nil {
-			return fmt.Errorf("mirror %s missing: %w", mref, ErrCorrupt)
-		}
-		m, err := decodePost(mv)
-		if err != nil {
-			return fmt.Errorf("mirror %s: %w: %w", mref, err, ErrCorrupt)
-		}
-		m.Updated = now
-		if in.Kind == Delete {
-			m.State = PostDeleted
-			target = PostDeleted
-		} else {
-			if len(c.Parts) > 0 && !equalStrings(c.Parts, m.Parts) {
-				if err := unsafeClaimParts(tx, in.Account, c.Parts, mkey, false); err != nil {
-					return err
-				}
-				for _, old := range m.Parts {
-					if !contains(c.Parts, old) && !contains(m.OldParts, old) {
-						m.OldParts = append(m.OldParts, old)
-					}
-				}
-				kept := m.OldParts[:0]
-				for _, old := range m.OldParts {
-					if !contains(c.Parts, old) {
-						kept = append(kept, old)
-					}
-				}
-				m.OldParts = kept
-				m.Parts = append([]string(nil), c.Parts...)
-			}
-			if c.TextHash != "" {
-				m.TextHash = c.TextHash
-			}
-			if c.URL != "" {
-				m.URL = c.URL
-			}
-			if c.Note != "" {
-				m.Reason = c.Note
-			}
-		}
-		if err := posts.Put(mkey, encodePost(&m)); err != nil {
-			return err
-		}
+		err = unsafeCompletePublish(tx, in, c, origin.Group, &g, now)
+	case in.Kind == Delete:
+		target = PostDeleted
+		err = unsafeCompleteChange(tx, in, c, &g, now)
+	default:
+		err = unsafeCompleteChange(tx, in, c, &g, now)
+	}
+	if err != nil {
+		return err
 	}
 	setTarget(&origin, in.Account, target, c.Note, now)
 	origin.Updated = now
-	return posts.Put(okey, encodePost(&origin))
+	return tx.Bucket(bucketPosts).Put(okey, encodePost(&origin))
+}
+
+// unsafeCompletePublish records a new mirror: a post record keyed by its
+// first part, refs entries for the others, and the group's mirror on the
+// account. A repost without an ID of its own records nothing.
+func unsafeCompletePublish(tx *bbolt.Tx, in *Intent, c *Completion, gid uint64, g *groupRec, now time.Time) error {
+	if len(c.Parts) == 0 {
+		if in.Kind == Repost {
+			return nil
+		}
+		return fmt.Errorf("%s needs at least one part id: %w", in.Kind, ErrInvalid)
+	}
+	m := Post{
+		Ref:      providers.Ref{Account: in.Account, ID: c.Parts[0]},
+		Group:    gid,
+		Role:     Mirror,
+		Parts:    slices.Clone(c.Parts),
+		State:    PostPosted,
+		Reason:   c.Note,
+		TextHash: c.TextHash,
+		Link:     in.Link,
+		URL:      c.URL,
+		Created:  now,
+		Updated:  now,
+	}
+	mkey := refKey(m.Ref)
+	if err := unsafeClaimParts(tx, in.Account, c.Parts, mkey, true); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketPosts).Put(mkey, encodePost(&m)); err != nil {
+		return err
+	}
+	if g.Mirrors == nil {
+		g.Mirrors = make(map[string]string)
+	}
+	g.Mirrors[in.Account] = m.Ref.ID
+	return tx.Bucket(bucketGroups).Put(u64(gid), encodeGroup(g))
+}
+
+// unsafeCompleteChange applies a completed edit or delete to the group's
+// mirror on the intent's account. An edit that gave the mirror new IDs
+// keeps the old ones as OldParts, still findable. A delete where nothing
+// was mirrored is done.
+func unsafeCompleteChange(tx *bbolt.Tx, in *Intent, c *Completion, g *groupRec, now time.Time) error {
+	mid, ok := g.Mirrors[in.Account]
+	if !ok {
+		if in.Kind == Delete {
+			return nil
+		}
+		return fmt.Errorf("edit: %s has no mirror on %q: %w", in.Origin, in.Account, ErrNotFound)
+	}
+	mref := providers.Ref{Account: in.Account, ID: mid}
+	m, mkey, found, err := unsafeLookup(tx, mref)
+	if err != nil {
+		return err
+	}
+	if !found || !bytes.Equal(mkey, refKey(mref)) {
+		return fmt.Errorf("mirror %s missing: %w", mref, ErrCorrupt)
+	}
+	m.Updated = now
+	switch {
+	case in.Kind == Delete:
+		m.State = PostDeleted
+	case len(c.Parts) > 0 && !slices.Equal(c.Parts, m.Parts):
+		if err := unsafeClaimParts(tx, in.Account, c.Parts, mkey, false); err != nil {
+			return err
+		}
+		var old []string
+		for _, p := range slices.Concat(m.OldParts, m.Parts) {
+			if !slices.Contains(c.Parts, p) && !slices.Contains(old, p) {
+				old = append(old, p)
+			}
+		}
+		m.OldParts, m.Parts = old, slices.Clone(c.Parts)
+	}
+	if in.Kind == Edit {
+		if c.TextHash != "" {
+			m.TextHash = c.TextHash
+		}
+		if c.URL != "" {
+			m.URL = c.URL
+		}
+		if c.Note != "" {
+			m.Reason = c.Note
+		}
+	}
+	return tx.Bucket(bucketPosts).Put(mkey, encodePost(&m))
 }
 
 // unsafeClaimParts makes every part findable as part of the post keyed
@@ -301,27 +306,6 @@ func unsafeClaimParts(tx *bbolt.Tx, account string, parts []string, mkey []byte,
 		}
 	}
 	return nil
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // unsafeSpend adds a completion's cost to its account's day and month.

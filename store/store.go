@@ -118,8 +118,8 @@ func Open(path string, opt Options) (*Store, error) {
 
 	// An existing file is first opened read-only and inspected, so that a
 	// foreign or too-new file is refused before bbolt writes a byte to it.
-	var st fileState
 	if fi != nil && fi.Size() > 0 {
+		var st fileState
 		db, err := openBolt(path, true, false)
 		if err != nil {
 			return nil, err
@@ -154,8 +154,6 @@ func Open(path string, opt Options) (*Store, error) {
 		if err := db.Close(); err != nil {
 			return nil, fmt.Errorf("ledger %s: close: %w", path, err)
 		}
-	} else {
-		st.fresh = true
 	}
 
 	db, err := openBolt(path, false, opt.NoSync)

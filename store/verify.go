@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/dualpower/dualpower/providers"
@@ -139,13 +140,13 @@ func unsafeVerify(tx *bbolt.Tx) []Problem {
 			if len(p.Parts) == 0 {
 				add("posts", k, "mirror without parts")
 			}
-			if !contains(p.Parts, p.Ref.ID) && !contains(p.OldParts, p.Ref.ID) {
+			if !slices.Contains(p.Parts, p.Ref.ID) && !slices.Contains(p.OldParts, p.Ref.ID) {
 				add("posts", k, "record key not among its parts")
 			}
 			all := append(append([]string(nil), p.Parts...), p.OldParts...)
 			for i, id := range all {
 				pk := refKey(providers.Ref{Account: p.Ref.Account, ID: id})
-				if contains(all[:i], id) {
+				if slices.Contains(all[:i], id) {
 					add("posts", k, "part %q listed twice", id)
 					continue
 				}
@@ -175,7 +176,7 @@ func unsafeVerify(tx *bbolt.Tx) []Problem {
 			add("refs", k, "points to missing post %s", printableKey("posts", v))
 			return nil
 		}
-		if p.Ref.Account != r.Account || (!contains(p.Parts, r.ID) && !contains(p.OldParts, r.ID)) {
+		if p.Ref.Account != r.Account || (!slices.Contains(p.Parts, r.ID) && !slices.Contains(p.OldParts, r.ID)) {
 			add("refs", k, "post %s does not hold this part", p.Ref)
 		}
 		return nil
