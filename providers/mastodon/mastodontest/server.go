@@ -469,6 +469,9 @@ func (s *Server) api(mode authMode, scope string, h handler) http.HandlerFunc {
 		}
 		if status := s.injectedFailureLocked(); status != 0 {
 			s.setRateHeadersLocked(w, key, false)
+			if status == http.StatusTooManyRequests {
+				w.Header().Set("X-RateLimit-Remaining", "0")
+			}
 			s.mu.Unlock()
 			s.writeFailure(w, status)
 			return
@@ -494,22 +497,20 @@ func (s *Server) api(mode authMode, scope string, h handler) http.HandlerFunc {
 				if ok {
 					msg = "The access token was revoked"
 				}
-				s.writeError(w, http.StatusUnauthorized, msg)
+				s.unauthorized(w, msg)
 				return
 			}
 			c.tok, c.user = tok, tok.user
 		}
-		if mode != authNone {
-			if !s.setRateHeadersLocked(w, key, true) {
-				s.mu.Unlock()
-				s.writeFailure(w, http.StatusTooManyRequests)
-				return
-			}
+		if !s.setRateHeadersLocked(w, key, true) {
+			s.mu.Unlock()
+			s.writeFailure(w, http.StatusTooManyRequests)
+			return
 		}
 		s.mu.Unlock()
 		if mode == authUser {
 			if c.tok == nil {
-				s.writeError(w, http.StatusUnauthorized, "The access token is invalid")
+				s.unauthorized(w, "The access token is invalid")
 				return
 			}
 			if c.user == nil {
@@ -676,6 +677,15 @@ func (s *Server) writeFailure(w http.ResponseWriter, status int) {
 	default:
 		s.writeError(w, status, http.StatusText(status))
 	}
+}
+
+// unauthorized answers a missing, unknown or revoked token: Doorkeeper's
+// description on Mastodon, GoToSocial's one message for all three.
+func (s *Server) unauthorized(w http.ResponseWriter, msg string) {
+	if s.opt.Flavor == GoToSocial {
+		msg = "token not supplied"
+	}
+	s.writeError(w, http.StatusUnauthorized, msg)
 }
 
 // notFound answers an unknown record.

@@ -27,22 +27,44 @@ type heldEvent struct {
 	msg  streamMessage
 }
 
-// streamConn is one open WebSocket or SSE connection.
+// streamConn is one open WebSocket or SSE connection. It is subscribed
+// before the handshake completes, so an event published right after a
+// client sees the connection open is never missed.
 type streamConn struct {
-	user   *User
-	ch     chan streamMessage
-	conn   net.Conn // the TCP connection, closed to drop the stream
-	closed chan struct{}
-	once   sync.Once
+	user    *User
+	ch      chan streamMessage
+	closed  chan struct{}
+	mu      sync.Mutex
+	conn    net.Conn // the TCP connection, closed to drop the stream
+	dropped bool
+}
+
+func newStreamConn(u *User) *streamConn {
+	return &streamConn{user: u, ch: make(chan streamMessage, 1024), closed: make(chan struct{})}
+}
+
+// setConn records the TCP connection once the handshake is done; a stream
+// dropped before that is closed at once.
+func (c *streamConn) setConn(conn net.Conn) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.conn = conn
+	if c.dropped && conn != nil {
+		_ = conn.Close()
+	}
 }
 
 func (c *streamConn) drop() {
-	c.once.Do(func() {
-		close(c.closed)
-		if c.conn != nil {
-			_ = c.conn.Close()
-		}
-	})
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.dropped {
+		return
+	}
+	c.dropped = true
+	close(c.closed)
+	if c.conn != nil {
+		_ = c.conn.Close()
+	}
 }
 
 func (h *hub) init() {
@@ -273,11 +295,7 @@ func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request) {
 	if proto != "" {
 		hdr = http.Header{"Sec-Websocket-Protocol": {proto}}
 	}
-	ws, err := upgrader.Upgrade(w, r, hdr)
-	if err != nil {
-		return // the upgrader answered already
-	}
-	c := &streamConn{user: u, ch: make(chan streamMessage, 1024), conn: ws.NetConn(), closed: make(chan struct{})}
+	c := newStreamConn(u)
 	defer c.drop()
 	subscribed := false
 	if stream == "user" {
@@ -285,6 +303,11 @@ func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request) {
 		subscribed = true
 	}
 	defer s.hub.remove(c)
+	ws, err := upgrader.Upgrade(w, r, hdr)
+	if err != nil {
+		return // the upgrader answered already
+	}
+	c.setConn(ws.NetConn())
 
 	// Reader: subscribe/unsubscribe messages, and noticing the client left.
 	subs := make(chan bool, 4)
@@ -358,16 +381,17 @@ func (s *Server) handleSSE(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	conn, _ := r.Context().Value(connKey{}).(net.Conn)
-	c := &streamConn{user: u, ch: make(chan streamMessage, 1024), conn: conn, closed: make(chan struct{})}
+	c := newStreamConn(u)
+	c.setConn(conn)
 	defer c.drop()
+	s.hub.add(c)
+	defer s.hub.remove(c)
 	rc := http.NewResponseController(w)
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write([]byte(":)\n"))
 	_ = rc.Flush()
-	s.hub.add(c)
-	defer s.hub.remove(c)
 	heartbeat := time.NewTicker(15 * time.Second)
 	defer heartbeat.Stop()
 	for {

@@ -287,3 +287,17 @@ func TestStreamingHealth(t *testing.T) {
 	g := New(t, Options{Flavor: GoToSocial})
 	mustStatus(t, do(t, g, "GET", "/api/v1/streaming/health", "", nil), 404)
 }
+
+// TestStreamSubscribedAtHandshake: a post made the moment the dial returns
+// reaches the stream (the subscription exists before the handshake ends).
+func TestStreamSubscribedAtHandshake(t *testing.T) {
+	s := New(t, Options{})
+	for i := range 20 {
+		c := dial(t, s, "header", s.Token())
+		id := s.PostAsUser("right away", "")
+		if m := next(t, c); !strings.Contains(m.Payload, `"id":"`+id+`"`) {
+			t.Fatalf("round %d: got %s", i, m.Payload)
+		}
+		c.Close()
+	}
+}
