@@ -18,7 +18,7 @@ import (
 // and refused ones, with every answer and request checked against the spec
 // by the client's transport.
 func TestEveryEndpoint(t *testing.T) {
-	s := New(t, Options{CanEdit: true})
+	s := New(t, Options{CanEdit: true, CanQuote: true})
 	bob := s.CreateUser("bob")
 	c := newClient(t, s, s.Alice())
 
@@ -84,7 +84,7 @@ func TestEveryEndpoint(t *testing.T) {
 	c.st.skipRequest = true
 	c.do("GET", "/2/users/"+s.UserID()+"/tweets?max_results=4", nil).want(t, 400)
 	c.do("POST", "/2/tweets", map[string]any{"text": "x", "colour": "red"}).want(t, 400)
-	c.do("POST", "/2/media/upload/initialize", map[string]any{"media_type": "video/mp4", "total_bytes": 600 << 20, "media_category": "tweet_video"}).want(t, 400)
+	c.do("POST", "/2/media/upload/initialize", map[string]any{"media_type": "video/mp4", "total_bytes": 9 << 30, "media_category": "tweet_video"}).want(t, 400)
 	c.do("POST", "/2/media/metadata", map[string]any{"id": photoID, "metadata": map[string]any{"alt_text": map[string]any{"text": strings.Repeat("a", 1001)}}}).want(t, 400)
 	c.st.skipRequest = false
 	c.do("DELETE", "/2/tweets/"+first, nil).want(t, 404)
@@ -137,7 +137,7 @@ func TestCreateRefusals(t *testing.T) {
 		{"not JSON", `text=hi`, 400, `invalid-request`},
 		{"duplicate", map[string]any{"text": "already said"}, 403, `^\{"detail":"You are not allowed to create a Tweet with duplicate content.","status":403,"title":"Forbidden","type":"about:blank"\}$`},
 		{"reply to deleted", map[string]any{"text": "hi", "reply": map[string]any{"in_reply_to_tweet_id": gone}}, 403, `deleted or not visible`},
-		{"quote of deleted", map[string]any{"text": "hi", "quote_tweet_id": gone}, 403, `deleted or not visible`},
+		{"quote without Enterprise", map[string]any{"text": "hi", "quote_tweet_id": parent}, 403, `Enterprise`},
 		{"edit without access", map[string]any{"text": "hi", "edit_options": map[string]any{"previous_post_id": parent}}, 403, `"title":"Forbidden"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -304,9 +304,17 @@ func TestChunkedUploadStatus(t *testing.T) {
 		for _, tc := range []struct {
 			typ, cat string
 			size     int
-		}{{"image/png", "tweet_image", 5<<20 + 1}, {"image/gif", "tweet_gif", 15<<20 + 1}, {"video/mp4", "tweet_video", 512<<20 + 1}} {
-			c.do("POST", "/2/media/upload/initialize", map[string]any{"media_type": tc.typ, "total_bytes": tc.size, "media_category": tc.cat}).want(t, 400)
-			c.do("POST", "/2/media/upload/initialize", map[string]any{"media_type": tc.typ, "total_bytes": tc.size - 1, "media_category": tc.cat}).want(t, 200)
+		}{
+			{"image/png", "tweet_image", 5<<20 + 1}, {"image/gif", "tweet_gif", 15<<20 + 1}, {"image/gif", "", 15<<20 + 1},
+			{"video/mp4", "tweet_video", 8<<30 + 1}, {"video/mp4", "amplify_video", 8<<30 + 1}, {"video/mp4", "", 8<<30 + 1}, {"video/mp4", "dm_video", 512<<20 + 1},
+		} {
+			body := map[string]any{"media_type": tc.typ, "total_bytes": tc.size}
+			if tc.cat != "" {
+				body["media_category"] = tc.cat
+			}
+			c.do("POST", "/2/media/upload/initialize", body).want(t, 400)
+			body["total_bytes"] = tc.size - 1
+			c.do("POST", "/2/media/upload/initialize", body).want(t, 200)
 		}
 		big := append(append([]byte(nil), pngImage...), make([]byte, 5<<20)...)
 		c.do("POST", "/2/media/upload", &multipartBody{fields: map[string]string{"media_category": "tweet_image"}, files: map[string][]byte{"media": big}}).want(t, 400)

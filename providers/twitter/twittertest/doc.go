@@ -24,6 +24,10 @@
 //	POST   /oauth/request_token, GET /oauth/authorize, POST /oauth/access_token (PIN flow)
 //	GET    /media/…                      downloads of uploaded media (no auth)
 //
+// X's current documentation (docs.x.com) decides where the brief and older
+// pages differ: quote_tweet_id needs the Enterprise plan (CanQuote), and
+// video on a post may be 8 GB (16 GB with Premium), a DM video 512 MB.
+//
 // Requests are checked as X checks them: unknown JSON members and query
 // parameters, bad IDs and out-of-range values answer 400 invalid-request
 // with one message per problem; a text over the weighted limit answers 400;

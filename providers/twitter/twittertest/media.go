@@ -21,13 +21,18 @@ import (
 	"unicode/utf8"
 )
 
-// Size caps X documents for post media.
+// Size caps X documents for media (docs.x.com, media best practices):
+// images 5 MB and GIFs 15 MB for everyone; video on a post 8 GB (16 GB for
+// X Premium), video in a DM 512 MB (1 GB for Premium).
 const (
-	maxPhotoBytes = 5 << 20
-	maxGIFBytes   = 15 << 20
-	maxVideoBytes = 512 << 20
-	maxAltText    = 1000
-	mediaLifetime = 24 * time.Hour
+	maxPhotoBytes       = 5 << 20
+	maxGIFBytes         = 15 << 20
+	maxPostVideoBytes   = 8 << 30
+	maxPostVideoPremium = 16 << 30
+	maxDMVideoBytes     = 512 << 20
+	maxDMVideoPremium   = 1 << 30
+	maxAltText          = 1000
+	mediaLifetime       = 24 * time.Hour
 )
 
 // Processing states of an upload (ProcessingInfo.state).
@@ -75,12 +80,20 @@ func mediaKeyPrefix(typ string) string {
 	return "3_"
 }
 
-func capFor(typ string) int64 {
-	switch typ {
-	case "animated_gif":
+// capFor is the size cap of a media type in a category, for a user with or
+// without X Premium.
+func capFor(typ, category string, premium bool) int64 {
+	switch {
+	case typ == "animated_gif":
 		return maxGIFBytes
-	case "video":
-		return maxVideoBytes
+	case typ == "video" && category == "dm_video" && premium:
+		return maxDMVideoPremium
+	case typ == "video" && category == "dm_video":
+		return maxDMVideoBytes
+	case typ == "video" && premium:
+		return maxPostVideoPremium
+	case typ == "video":
+		return maxPostVideoBytes
 	}
 	return maxPhotoBytes
 }
@@ -106,8 +119,8 @@ func (s *Server) addMediaLocked(u *User, o MediaOpts) (*media, error) {
 	if typ != "photo" && typ != "animated_gif" && typ != "video" {
 		return nil, fmt.Errorf("twittertest: unknown media type %q", o.Type)
 	}
-	if int64(len(o.Data)) > capFor(typ) {
-		return nil, fmt.Errorf("twittertest: %s of %d bytes is over X's cap of %d", typ, len(o.Data), capFor(typ))
+	if limit := capFor(typ, "", s.opt.Premium); int64(len(o.Data)) > limit {
+		return nil, fmt.Errorf("twittertest: %s of %d bytes is over X's cap of %d", typ, len(o.Data), limit)
 	}
 	m := s.newMediaLocked(u, typ, "tweet_"+map[string]string{"photo": "image", "animated_gif": "gif", "video": "video"}[typ], http.DetectContentType(o.Data))
 	m.data = o.Data
@@ -334,6 +347,20 @@ func (s *Server) handleUploadInit(w http.ResponseWriter, r *http.Request, c *req
 	if req.MediaCategory != nil {
 		cat = *req.MediaCategory
 	}
+	// Without a category X takes the media for a post, by its type:
+	// tweet_image, tweet_gif or tweet_video.
+	if cat == "" {
+		switch {
+		case strings.HasPrefix(mt, "video/"):
+			cat = "tweet_video"
+		case mt == "image/gif":
+			cat = "tweet_gif"
+		case strings.HasPrefix(mt, "text/"):
+			cat = "subtitles"
+		default:
+			cat = "tweet_image"
+		}
+	}
 	typ := "photo"
 	switch {
 	case cat == "subtitles":
@@ -342,8 +369,6 @@ func (s *Server) handleUploadInit(w http.ResponseWriter, r *http.Request, c *req
 		typ = "video"
 	case strings.HasSuffix(cat, "_gif"):
 		typ = "animated_gif"
-	case cat == "" && strings.HasPrefix(mt, "video/"):
-		typ = "video"
 	}
 	switch {
 	case typ == "video" && !strings.HasPrefix(mt, "video/"),
@@ -352,8 +377,8 @@ func (s *Server) handleUploadInit(w http.ResponseWriter, r *http.Request, c *req
 		s.invalidParam(w, "media_type", mt, fmt.Sprintf("media_type %s does not match media_category %s.", mt, cat))
 		return
 	}
-	if *req.TotalBytes > capFor(typ) {
-		s.invalidParam(w, "total_bytes", strconv.FormatInt(*req.TotalBytes, 10), fmt.Sprintf("File size exceeds %d bytes.", capFor(typ)))
+	if limit := capFor(typ, cat, s.opt.Premium); *req.TotalBytes > limit {
+		s.invalidParam(w, "total_bytes", strconv.FormatInt(*req.TotalBytes, 10), fmt.Sprintf("File size exceeds %d bytes.", limit))
 		return
 	}
 	s.mu.Lock()

@@ -35,6 +35,13 @@ type Options struct {
 	// CanEdit lets POST /2/tweets take edit_options (an account and app
 	// eligible for edits). Without it an edit answers 403.
 	CanEdit bool
+	// CanQuote lets POST /2/tweets take quote_tweet_id, which X reserves
+	// for the Enterprise plan; without it a quote answers 403. (Quoting in
+	// X's own app, through the User helpers, always works.)
+	CanQuote bool
+	// Premium gives the users X Premium's media caps (16 GB post video, 1 GB
+	// DM video instead of 8 GB and 512 MB).
+	Premium bool
 	// ReadsDenied makes every post and timeline read answer 403
 	// client-not-enrolled, as X does for an app whose access level has no
 	// reads (the free tier). GET /2/users/me still works.

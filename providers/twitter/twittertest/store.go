@@ -322,6 +322,7 @@ const (
 	msgReplyGone       = "You attempted to reply to a Tweet that is deleted or not visible to you."
 	msgQuoteGone       = "You attempted to quote a Tweet that is deleted or not visible to you."
 	msgMediaInvalid    = "Your media IDs are invalid."
+	msgQuoteNotAllowed = "You are not permitted to create a Quote Post with quote_tweet_id: it requires the Enterprise plan."
 )
 
 // dupKey is the text duplicate detection compares.
@@ -385,6 +386,9 @@ func (s *Server) createLocked(u *User, req createReq) (*tweet, *rejection) {
 			}
 		}
 		if req.quote != "" {
+			if req.viaAPI && !s.opt.CanQuote {
+				return nil, rejectForbidden(msgQuoteNotAllowed)
+			}
 			quote = s.tweets[req.quote]
 			if quote == nil || quote.deleted {
 				return nil, rejectForbidden(msgQuoteGone)
