@@ -423,7 +423,7 @@ func TestEditHistory(t *testing.T) {
 		t.Errorf("timeline: %s", tl.raw)
 	}
 	old := c.do("GET", "/2/tweets/"+chain[2]+"?tweet.fields=edit_controls", nil).want(t, 200)
-	if old.str("data", "text") != "version 2" || old.get("data", "edit_history_tweet_ids").([]any)[5] != chain[5] || old.get("data", "edit_controls", "is_edit_eligible") != false {
+	if old.str("data", "text") != "version 2" || old.get("data", "edit_history_tweet_ids").([]any)[5] != chain[5] || old.get("data", "edit_controls", "edits_remaining") != float64(0) {
 		t.Errorf("old version: %s", old.raw)
 	}
 	if st, ok := s.Lookup(chain[5]); !ok || st.EditCount != 5 || st.Text != "version 5" {
@@ -434,6 +434,15 @@ func TestEditHistory(t *testing.T) {
 	fresh := c.post(map[string]any{"text": "fresh"})
 	clk.Advance(61 * time.Minute)
 	c.do("POST", "/2/tweets", map[string]any{"text": "fresh, late", "edit_options": map[string]any{"previous_post_id": fresh}}).want(t, 403)
+	// Polls and replies to others cannot be edited at all.
+	poll := c.post(map[string]any{"text": "vote", "poll": map[string]any{"options": []string{"a", "b"}, "duration_minutes": 5}})
+	c.do("POST", "/2/tweets", map[string]any{"text": "vote again", "edit_options": map[string]any{"previous_post_id": poll}}).want(t, 403)
+	other := c.post(map[string]any{"text": "to bob", "reply": map[string]any{"in_reply_to_tweet_id": s.CreateUser("bob").Post(PostOpts{Text: "bob"})}})
+	a = c.do("GET", "/2/tweets/"+other+"?tweet.fields=edit_controls", nil).want(t, 200)
+	if a.get("data", "edit_controls", "is_edit_eligible") != false {
+		t.Errorf("a reply to someone else is edit-eligible: %s", a.raw)
+	}
+	c.do("POST", "/2/tweets", map[string]any{"text": "to bob, edited", "edit_options": map[string]any{"previous_post_id": other}}).want(t, 403)
 	// Deleting any version deletes them all.
 	c.do("DELETE", "/2/tweets/"+chain[0], nil).want(t, 200)
 	for _, id := range chain {

@@ -35,6 +35,10 @@ type Options struct {
 	// CanEdit lets POST /2/tweets take edit_options (an account and app
 	// eligible for edits). Without it an edit answers 403.
 	CanEdit bool
+	// EditWindow is how long after its first version a post can be
+	// edited; 0 means one hour, as X's app allows today (the API docs still
+	// say 30 minutes).
+	EditWindow time.Duration
 	// CanQuote lets POST /2/tweets take quote_tweet_id, which X reserves
 	// for the Enterprise plan; without it a quote answers 403. (Quoting in
 	// X's own app, through the User helpers, always works.)
@@ -141,6 +145,9 @@ func New(tb testing.TB, opt Options) *Server {
 	}
 	if opt.MaxWeighted <= 0 {
 		opt.MaxWeighted = 280
+	}
+	if opt.EditWindow <= 0 {
+		opt.EditWindow = time.Hour
 	}
 	if opt.ProcessingPolls <= 0 {
 		opt.ProcessingPolls = 2

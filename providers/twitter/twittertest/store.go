@@ -14,12 +14,8 @@ import (
 	"github.com/dualpower/dualpower/providers/providertest"
 )
 
-// Edit limits X enforces: a post can be edited up to 5 times within an
-// hour of its first version.
-const (
-	editWindow = time.Hour
-	maxEdits   = 5
-)
+// maxEdits is how often X lets a post be edited.
+const maxEdits = 5
 
 // User is one account on the fake X. Its methods act as the user would in
 // X's own app, not through the API: no OAuth, no rate limit, but X's rules
@@ -89,7 +85,13 @@ type editChain struct {
 }
 
 func (t *tweet) latest() bool { return t.chain.ids[len(t.chain.ids)-1] == t.id }
-func (t *tweet) live() bool   { return !t.deleted && t.latest() }
+
+// editEligible says whether X lets this kind of post be edited at all:
+// not a retweet, not a poll, not a reply to someone else.
+func (t *tweet) editEligible() bool {
+	return t.retweetOf == nil && !t.poll && (t.replyTo == nil || t.replyTo.author == t.author)
+}
+func (t *tweet) live() bool { return !t.deleted && t.latest() }
 
 var usernameRE = regexp.MustCompile(`^[A-Za-z0-9_]{1,15}$`)
 
@@ -340,11 +342,11 @@ func (s *Server) createLocked(u *User, req createReq) (*tweet, *rejection) {
 			return nil, rejectForbidden("You attempted to edit a Tweet that is deleted or not visible to you.")
 		case prev.author != u:
 			return nil, rejectForbidden("You are not permitted to edit this Post.")
-		case prev.retweetOf != nil:
-			return nil, rejectForbidden("A Retweet cannot be edited.")
+		case !prev.editEligible():
+			return nil, rejectForbidden("This Post cannot be edited: reposts, polls and replies to others are not editable.")
 		case !prev.latest():
 			return nil, rejectForbidden("Only the latest version of a Post can be edited.")
-		case !s.now().Before(prev.chain.first.Add(editWindow)):
+		case !s.now().Before(prev.chain.first.Add(s.opt.EditWindow)):
 			return nil, rejectForbidden("This Post is no longer editable: the edit window has passed.")
 		case len(prev.chain.ids)-1 >= maxEdits:
 			return nil, rejectForbidden("This Post has been edited the maximum number of times.")
@@ -412,7 +414,7 @@ func (s *Server) createLocked(u *User, req createReq) (*tweet, *rejection) {
 	}
 
 	id, n := s.newID()
-	t := &tweet{id: id, n: n, author: u, source: req.text, replyTo: parent, quote: quote, media: media, created: s.now(), poll: req.poll}
+	t := &tweet{id: id, n: n, author: u, source: req.text, replyTo: parent, quote: quote, media: media, created: s.now(), poll: req.poll || prev != nil && prev.poll}
 	for _, m := range media {
 		t.sensitive = t.sensitive || m.sensitive
 	}

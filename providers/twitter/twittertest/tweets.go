@@ -246,14 +246,16 @@ func (rd *renderer) tweetJSON(t *tweet) map[string]any {
 		o["created_at"] = t.created.UTC().Format(timeFormat)
 	}
 	if f["edit_controls"] {
-		until := t.chain.first.Add(editWindow)
+		// Edit controls belong to the chain: every version shows the same,
+		// as in X's documented example.
+		until := t.chain.first.Add(s.opt.EditWindow)
 		left := maxEdits - (len(t.chain.ids) - 1)
-		if !s.now().Before(until) || t.retweetOf != nil || !t.latest() {
+		if !t.editEligible() {
 			left = 0
 		}
 		o["edit_controls"] = map[string]any{
 			"edits_remaining":  left,
-			"is_edit_eligible": t.retweetOf == nil && t.latest(),
+			"is_edit_eligible": t.editEligible(),
 			"editable_until":   until.UTC().Format(timeFormat),
 		}
 	}
