@@ -70,9 +70,11 @@ type Provider struct {
 	stableAfter  time.Duration // a connection up this long resets the backoff
 	pingInterval time.Duration // how often the stream pings the server
 	readTimeout  time.Duration // a stream silent this long is dead
+	settleDelay  time.Duration // the second catch-up poll after a connect
 	mediaTimeout time.Duration // total wait for media processing
 	mediaPollMin time.Duration // first wait between media status checks
 	pollPages    int           // most pages one Poll reads
+	onConnect    func()        // tests: called when a stream is up and caught up
 
 	mu          sync.Mutex
 	self        *account // verify_credentials, once known
@@ -111,6 +113,7 @@ func New(opt providers.Options) (*Provider, error) {
 		stableAfter:  time.Minute,
 		pingInterval: 30 * time.Second,
 		readTimeout:  90 * time.Second,
+		settleDelay:  3 * time.Second,
 		mediaTimeout: 2 * time.Minute,
 		mediaPollMin: 500 * time.Millisecond,
 		pollPages:    25,

@@ -31,7 +31,10 @@ const recentIDs = 1024
 // than the read timeout (a half-open connection is noticed), and after every
 // connect — and after a failed one, so that a server without streaming still
 // delivers — polls from the newest polled cursor (starting at cursor) and
-// emits what it finds, with Cursor set, before the stream's own events.
+// emits what it finds, with Cursor set, before the stream's own events. It
+// polls once more a few seconds after each connect: a server subscribes a
+// new connection a moment after the upgrade, and a post made in that moment
+// would otherwise reach neither the poll nor the stream.
 //
 // Events: update → Created and status.update → Edited, for the account's own
 // statuses only; delete → Deleted for any ID (the payload does not say whose
@@ -151,11 +154,23 @@ func (p *Provider) streamOnce(ctx context.Context, cursor *string, emit func(con
 	if err := p.catchUp(ctx, cursor, emit, recent); err != nil {
 		return true, err
 	}
+	if p.onConnect != nil {
+		p.onConnect()
+	}
 	dom := p.localDomain()
+	settle := time.NewTimer(p.settleDelay)
+	defer settle.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return true, ctx.Err()
+		case <-settle.C:
+			// A server subscribes the connection to the account's events
+			// a moment after the upgrade; a post made in that moment
+			// reaches neither the first poll nor the stream. Poll once more.
+			if err := p.catchUp(ctx, cursor, emit, recent); err != nil {
+				return true, err
+			}
 		case err := <-readErr:
 			return true, p.classify(ctx, "stream", nil, err)
 		case data := <-msgs:

@@ -209,7 +209,8 @@ func (p *Provider) Fetch(ctx context.Context, id string) (*providers.Post, error
 
 // FindPublished looks at the account's newest page of statuses for one made
 // at or after since (less two minutes for clock skew), not a repost, whose
-// text is d.Text and which replies to d.ReplyTo when set. Texts are
+// text is d.Text and which replies to d.ReplyTo (or to nothing when
+// d.ReplyTo is empty). Texts are
 // compared after the status's HTML is turned into text, with white space
 // collapsed and mentions reduced to "@user" (Mastodon shows a local account
 // without its domain). The oldest match wins: it is the first attempt's.
@@ -232,8 +233,8 @@ func (p *Provider) FindPublished(ctx context.Context, d providers.Draft, since t
 		if s.ID == "" || s.Reblog != nil || s.CreatedAt.Before(since.Add(-reconcileSlack)) {
 			continue
 		}
-		if d.ReplyTo != "" && (s.InReplyToID == nil || *s.InReplyToID != d.ReplyTo) {
-			continue
+		if replyTo := deref(s.InReplyToID); replyTo != d.ReplyTo {
+			continue // a reply is another post than a standalone one
 		}
 		if comparableText(htmlToText(s.Content, htmlContext{Mentions: s.Mentions, LocalDomain: dom}).Text) != want {
 			continue
@@ -271,4 +272,11 @@ func validID(id string) bool {
 func focusString(x, y float64) string {
 	clamp := func(v float64) float64 { return max(-1, min(1, v)) }
 	return strconv.FormatFloat(clamp(x), 'f', 2, 64) + "," + strconv.FormatFloat(clamp(y), 'f', 2, 64)
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
