@@ -646,25 +646,23 @@ type window struct {
 	reset time.Time
 }
 
-// defaultLimits are X's documented per-user windows for OAuth 1.0a user
-// context (developer.x.com rate-limit tables, Pro-level values for reads so
-// tests do not trip them by accident): posts 100 per 15 minutes, deletes
-// and retweets 50, timelines and lookups 900, /2/users/me 75, media
-// uploads 500 (STATUS 1000).
+// defaultLimits are the per-user windows of X's rate-limit table
+// (docs.x.com, "X API Rate Limits", OAuth 1.0a user context). POST
+// /2/tweets also has the app's 10,000 per 24 hours (AppPostsPer24h).
 var defaultLimits = map[string]limitSpec{
 	"GET /2/users/me":                                 {75, 15 * time.Minute},
 	"GET /2/users/{id}/tweets":                        {900, 15 * time.Minute},
 	"GET /2/tweets/{id}":                              {900, 15 * time.Minute},
-	"GET /2/tweets":                                   {900, 15 * time.Minute},
+	"GET /2/tweets":                                   {5000, 15 * time.Minute},
 	"POST /2/tweets":                                  {100, 15 * time.Minute},
 	"DELETE /2/tweets/{id}":                           {50, 15 * time.Minute},
 	"POST /2/users/{id}/retweets":                     {50, 15 * time.Minute},
 	"DELETE /2/users/{id}/retweets/{source_tweet_id}": {50, 15 * time.Minute},
 	"POST /2/media/upload":                            {500, 15 * time.Minute},
 	"GET /2/media/upload":                             {1000, 15 * time.Minute},
-	"POST /2/media/upload/initialize":                 {500, 15 * time.Minute},
-	"POST /2/media/upload/{id}/append":                {500, 15 * time.Minute},
-	"POST /2/media/upload/{id}/finalize":              {500, 15 * time.Minute},
+	"POST /2/media/upload/initialize":                 {1875, 15 * time.Minute},
+	"POST /2/media/upload/{id}/append":                {1875, 15 * time.Minute},
+	"POST /2/media/upload/{id}/finalize":              {1875, 15 * time.Minute},
 	"POST /2/media/metadata":                          {500, 15 * time.Minute},
 }
 
