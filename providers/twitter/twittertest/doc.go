@@ -21,7 +21,7 @@
 //	POST   /2/media/upload (one shot), /2/media/upload/initialize, /{id}/append, /{id}/finalize
 //	GET    /2/media/upload?command=STATUS&media_id=…
 //	POST   /2/media/metadata
-//	POST   /oauth/request_token, GET /oauth/authorize, POST /oauth/access_token (PIN flow)
+//	POST   /oauth/request_token, GET /oauth/authorize (or authenticate), POST /oauth/access_token (PIN flow)
 //	GET    /media/…                      downloads of uploaded media (no auth)
 //
 // X's current documentation (docs.x.com) decides where the brief and older

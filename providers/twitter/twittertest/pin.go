@@ -109,8 +109,9 @@ func (s *Server) AuthorizeAs(u *User, requestToken string) string {
 	return rt.pin
 }
 
-// handleAuthorizePage is GET /oauth/authorize?oauth_token=…: the page a
-// person sees after approving the app, showing the PIN (as alice).
+// handleAuthorizePage is GET /oauth/authorize?oauth_token=… (and
+// /oauth/authenticate): the page a person sees after approving the app,
+// showing the PIN (as alice).
 func (s *Server) handleAuthorizePage(w http.ResponseWriter, r *http.Request) {
 	tok := r.URL.Query().Get("oauth_token")
 	s.mu.Lock()

@@ -744,6 +744,7 @@ func (s *Server) routes() http.Handler {
 	handle("POST /2/media/metadata", false, s.handleMetadata)
 	mux.HandleFunc("POST /oauth/request_token", s.oauthEndpoint("POST /oauth/request_token", s.handleRequestToken))
 	mux.HandleFunc("GET /oauth/authorize", s.handleAuthorizePage)
+	mux.HandleFunc("GET /oauth/authenticate", s.handleAuthorizePage)
 	mux.HandleFunc("POST /oauth/access_token", s.oauthEndpoint("POST /oauth/access_token", s.handleAccessToken))
 	mux.HandleFunc("GET /media/{file...}", s.handleDownload)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
