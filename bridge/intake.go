@@ -23,7 +23,7 @@ func (a *account) stream(ctx context.Context, e *Engine) {
 				return
 			}
 		}
-		cursor, err := e.st.Cursor(a.name)
+		cursor, err := e.cursor(a)
 		if err != nil {
 			a.log.Error().Err(err).Msg("cannot read the cursor")
 			return
@@ -58,16 +58,21 @@ func (a *account) poll(ctx context.Context, e *Engine) {
 	if paused, _ := a.isPaused(); paused {
 		return
 	}
-	if reset, ok := a.limited(time.Now()); ok {
-		a.log.Debug().Time("until", reset).Msg("poll skipped: rate limited")
-		return
-	}
-	cursor, err := e.st.Cursor(a.name)
+	cursor, err := e.cursor(a)
 	if err != nil {
 		a.log.Error().Err(err).Msg("cannot read the cursor")
 		return
 	}
+	// The gate keeps this read from overlapping the account's own writes,
+	// so a rate limit one of them meets is honoured by the next read.
+	a.gate.Lock()
+	if reset, ok := a.limited(time.Now()); ok {
+		a.gate.Unlock()
+		a.log.Debug().Time("until", reset).Msg("poll skipped: rate limited")
+		return
+	}
 	events, next, err := a.caps.Poller.Poll(a.logCtx(ctx), cursor)
+	a.gate.Unlock()
 	if err != nil {
 		if ctx.Err() != nil {
 			return
@@ -91,11 +96,31 @@ func (a *account) poll(ctx context.Context, e *Engine) {
 			return
 		}
 	}
-	if next != "" && next != cursor && (len(events) == 0 || events[len(events)-1].Cursor != next) {
+	if _, made := providers.ParseSinceCursor(next); next != "" && !made && next != cursor && (len(events) == 0 || events[len(events)-1].Cursor != next) {
 		if err := e.st.SetCursor(a.name, next); err != nil {
 			a.log.Error().Err(err).Msg("cannot advance the cursor")
 		}
 	}
+}
+
+// cursor is where reading an account resumes: the ledger's cursor, or, for
+// an account never read before, the earliest start of the links from it,
+// so a burst larger than one page made before the first read is not cut.
+func (e *Engine) cursor(a *account) (string, error) {
+	c, err := e.st.Cursor(a.name)
+	if err != nil || c != "" {
+		return c, err
+	}
+	var earliest time.Time
+	for _, l := range e.config().Source(a.name) {
+		if s := e.linkStart(l); earliest.IsZero() || s.Before(earliest) {
+			earliest = s
+		}
+	}
+	if earliest.IsZero() {
+		return "", nil
+	}
+	return providers.SinceCursor(earliest), nil
 }
 
 // handleEvent judges one source event against every link from its account
