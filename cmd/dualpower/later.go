@@ -11,10 +11,6 @@ func (c *cli) login(args []string) int {
 	return c.fail("login is not available yet in this build")
 }
 
-func (c *cli) status(args []string) int {
-	return c.fail("status is not available yet in this build")
-}
-
 func (c *cli) backfill(args []string) int {
 	return c.fail("backfill is not available yet in this build")
 }
