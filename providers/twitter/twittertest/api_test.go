@@ -170,6 +170,26 @@ func TestReplyNotAllowed(t *testing.T) {
 	c.post(map[string]any{"text": "not a reply"})
 	s.SetReplyNotAllowed(false)
 	c.post(map[string]any{"text": "may I now?", "reply": map[string]any{"in_reply_to_tweet_id": parent}})
+
+	// Without the knob: the conversation's reply settings decide.
+	carol := s.User("carol")
+	limited := carol.Post(PostOpts{Text: "only @dave may answer", ReplySettings: "mentionedUsers"})
+	c.do("POST", "/2/tweets", map[string]any{"text": "alice tries", "reply": map[string]any{"in_reply_to_tweet_id": limited}}).want(t, 403)
+	if _, err := s.CreateUser("dave").TryPost(PostOpts{Text: "dave answers", ReplyTo: limited}); err != nil {
+		t.Errorf("a mentioned user may reply: %v", err)
+	}
+	if _, err := carol.TryPost(PostOpts{Text: "carol adds", ReplyTo: limited}); err != nil {
+		t.Errorf("the author may reply: %v", err)
+	}
+	mine := c.post(map[string]any{"text": "followers only", "reply_settings": "following"})
+	a = c.do("GET", "/2/tweets/"+mine+"?tweet.fields=reply_settings", nil).want(t, 200)
+	if a.str("data", "reply_settings") != "following" {
+		t.Errorf("reply_settings: %s", a.raw)
+	}
+	c.post(map[string]any{"text": "self-thread", "reply": map[string]any{"in_reply_to_tweet_id": mine}})
+	if _, err := carol.TryPost(PostOpts{Text: "carol does not follow", ReplyTo: mine}); err == nil {
+		t.Error("a reply outside the settings was accepted")
+	}
 }
 
 // TestUsageCapped: while capped, every API call answers 429 with X's

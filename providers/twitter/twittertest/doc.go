@@ -62,6 +62,10 @@
 //     follow twitter-text (providers/internal/twittertext), as X's do.
 //   - A text over the weighted limit answers 400 invalid-request (X's v1.1
 //     answered 403 code 186; v2's answer is not documented).
+//   - Reply settings are kept and enforced from the conversation's first
+//     post: its author may always reply, with mentionedUsers so may the
+//     users it mentions; following, subscribers and verified need
+//     relations the fake does not model, so nobody else may.
 //   - SetReplyNotAllowed refuses every reply made through the API,
 //     self-replies included, so a test can make any thread meet it;
 //     SetUsageCapped caps every /2/ endpoint.

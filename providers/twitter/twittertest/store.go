@@ -68,6 +68,9 @@ type tweet struct {
 	deleted   bool
 	sensitive bool
 	poll      bool
+	// replySettings is who may reply ("" for everyone): following,
+	// mentionedUsers, subscribers or verified.
+	replySettings string
 }
 
 type urlEnt struct {
@@ -149,18 +152,22 @@ type PostOpts struct {
 	Media   []MediaOpts
 	// Sensitive marks the post's media possibly sensitive.
 	Sensitive bool
+	// ReplySettings limits who may reply: "following", "mentionedUsers",
+	// "subscribers" or "verified"; "" lets everyone.
+	ReplySettings string
 }
 
 // createReq is a post to create, from the API or a helper.
 type createReq struct {
-	text     string
-	replyTo  string
-	quote    string
-	mediaIDs []string
-	poll     bool
-	card     bool
-	editOf   string
-	viaAPI   bool
+	text          string
+	replySettings string
+	replyTo       string
+	quote         string
+	mediaIDs      []string
+	poll          bool
+	card          bool
+	editOf        string
+	viaAPI        bool
 }
 
 // TryPost posts as u would in X's app and returns the new post's ID, or
@@ -169,7 +176,7 @@ func (u *User) TryPost(o PostOpts) (string, error) {
 	s := u.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	req := createReq{text: o.Text, replyTo: o.ReplyTo, quote: o.QuoteOf}
+	req := createReq{text: o.Text, replyTo: o.ReplyTo, quote: o.QuoteOf, replySettings: o.ReplySettings}
 	for _, m := range o.Media {
 		md, err := s.addMediaLocked(u, m)
 		if err != nil {
@@ -383,7 +390,7 @@ func (s *Server) createLocked(u *User, req createReq) (*tweet, *rejection) {
 			if parent == nil || parent.deleted {
 				return nil, rejectForbidden(msgReplyGone)
 			}
-			if req.viaAPI && s.replyNotAllowed {
+			if req.viaAPI && s.replyNotAllowed || !s.mayReplyLocked(u, parent) {
 				return nil, rejectForbidden(msgReplyNotAllowed)
 			}
 		}
@@ -414,7 +421,10 @@ func (s *Server) createLocked(u *User, req createReq) (*tweet, *rejection) {
 	}
 
 	id, n := s.newID()
-	t := &tweet{id: id, n: n, author: u, source: req.text, replyTo: parent, quote: quote, media: media, created: s.now(), poll: req.poll || prev != nil && prev.poll}
+	t := &tweet{id: id, n: n, author: u, source: req.text, replyTo: parent, quote: quote, media: media, created: s.now(), poll: req.poll || prev != nil && prev.poll, replySettings: req.replySettings}
+	if prev != nil {
+		t.replySettings = prev.replySettings
+	}
 	for _, m := range media {
 		t.sensitive = t.sensitive || m.sensitive
 	}
@@ -463,6 +473,28 @@ func (s *Server) createLocked(u *User, req createReq) (*tweet, *rejection) {
 		u.texts[k]++
 	}
 	return t, nil
+}
+
+// mayReplyLocked applies the reply settings of the conversation's first
+// post, as X does: its author may always reply; with "mentionedUsers" so
+// may the users it mentions; "following", "subscribers" and "verified"
+// need a relation the fake does not model, so only the author may.
+func (s *Server) mayReplyLocked(u *User, parent *tweet) bool {
+	root := s.tweets[parent.convID]
+	if root == nil {
+		root = parent
+	}
+	if root.replySettings == "" || root.replySettings == "everyone" || root.author == u {
+		return true
+	}
+	if root.replySettings == "mentionedUsers" {
+		for _, m := range findMentions(root.source) {
+			if strings.EqualFold(m.value, u.username) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // shorten replaces every URL in text with a fresh t.co link, as X does.

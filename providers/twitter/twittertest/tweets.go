@@ -286,7 +286,11 @@ func (rd *renderer) tweetJSON(t *tweet) map[string]any {
 		}
 	}
 	if f["reply_settings"] {
-		o["reply_settings"] = "everyone"
+		rs := t.replySettings
+		if rs == "" {
+			rs = "everyone"
+		}
+		o["reply_settings"] = rs
 	}
 	if f["display_text_range"] {
 		end := cp(t.text, len(t.text))
@@ -776,9 +780,10 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, c *reqCtx)
 		Media *struct {
 			IDs []string `json:"media_ids"`
 		} `json:"media"`
-		Poll        json.RawMessage `json:"poll"`
-		Card        string          `json:"card_uri"`
-		EditOptions *struct {
+		Poll          json.RawMessage `json:"poll"`
+		Card          string          `json:"card_uri"`
+		ReplySettings string          `json:"reply_settings"`
+		EditOptions   *struct {
 			Previous string `json:"previous_post_id"`
 		} `json:"edit_options"`
 	}
@@ -786,7 +791,7 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, c *reqCtx)
 		s.invalidRequest(w, fieldError{Message: "The request body is not a valid JSON object."})
 		return
 	}
-	req := createReq{text: body.Text, quote: body.Quote, poll: body.Poll != nil, card: body.Card != "", viaAPI: true}
+	req := createReq{text: body.Text, quote: body.Quote, poll: body.Poll != nil, card: body.Card != "", replySettings: body.ReplySettings, viaAPI: true}
 	if body.Reply != nil {
 		req.replyTo = body.Reply.InReplyTo
 	}
