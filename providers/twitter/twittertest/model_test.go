@@ -169,9 +169,15 @@ func TestFakeInterface(t *testing.T) {
 	if st, _ := s.Lookup(nb); st.EditCount != 1 || st.ReplyTo != a {
 		t.Errorf("edited: %+v", st)
 	}
+	if got := s.Alice().Statuses(); len(got) != 2 || got[0] != a || got[1] != nb {
+		t.Errorf("Statuses %v, want [%s %s] (newest versions, oldest first)", got, a, nb)
+	}
 	s.DeleteAsUser(a)
 	if _, ok := s.Lookup(a); ok || s.Posts() != 1 {
 		t.Errorf("after delete: posts %d", s.Posts())
+	}
+	if got := s.Alice().Statuses(); len(got) != 1 || got[0] != nb {
+		t.Errorf("Statuses after delete %v", got)
 	}
 	// A duplicate is refused in the app too, and allowed once the first is gone.
 	if _, err := s.Alice().TryPost(PostOpts{Text: "second, edited"}); err == nil {
