@@ -159,11 +159,22 @@ func uploadName(u providers.Upload) string {
 			return r
 		}, n)
 	}
-	name := "upload"
-	if exts, _ := mime.ExtensionsByType(u.ContentType); len(exts) > 0 {
-		name += exts[0]
+	ct, _, _ := mime.ParseMediaType(u.ContentType)
+	if ext, ok := commonExt[ct]; ok {
+		return "upload" + ext
 	}
-	return name
+	if exts, _ := mime.ExtensionsByType(ct); len(exts) > 0 {
+		return "upload" + exts[0]
+	}
+	return "upload"
+}
+
+// commonExt names the usual extension of the media types Mastodon takes
+// (mime.ExtensionsByType lists several, alphabetically).
+var commonExt = map[string]string{
+	"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "image/webp": ".webp", "image/avif": ".avif",
+	"image/heic": ".heic", "video/mp4": ".mp4", "video/webm": ".webm", "video/quicktime": ".mov",
+	"audio/mpeg": ".mp3", "audio/ogg": ".ogg", "audio/wav": ".wav", "audio/flac": ".flac", "audio/mp4": ".m4a",
 }
 
 // cutRunes cuts s to at most n characters (code points, as Mastodon

@@ -38,7 +38,7 @@ func (p *Provider) Publish(ctx context.Context, d providers.Draft) (providers.Pu
 	if err != nil {
 		return providers.Published{}, err
 	}
-	if err := p.guardMentions(op, d); err != nil {
+	if err := p.guardMentions(ctx, op, d); err != nil {
 		return providers.Published{}, err
 	}
 	if d.ReplyTo != "" && !validID(d.ReplyTo) {
@@ -83,8 +83,19 @@ func draftVisibility(op string, d providers.Draft) (providers.Visibility, error)
 	return d.Visibility, nil
 }
 
-// guardMentions refuses a text that mentions anyone not in d.Mentions.
-func (p *Provider) guardMentions(op string, d providers.Draft) error {
+// guardMentions refuses a text that mentions anyone not in d.Mentions. A
+// local mention "@bob" matches "bob@<domain>": the instance's domain is
+// learned first (Limits, cached) when it is not known yet.
+func (p *Provider) guardMentions(ctx context.Context, op string, d providers.Draft) error {
+	if len(findMentions(d.Text))+len(findMentions(d.ContentWarning)) == 0 {
+		return nil
+	}
+	p.mu.Lock()
+	known := p.limits != nil
+	p.mu.Unlock()
+	if !known {
+		_, _ = p.Limits(ctx) // best effort: the server's host stands in
+	}
 	bad := unexpectedMentions(d.Text, d.Mentions, p.localDomain())
 	if cw := unexpectedMentions(d.ContentWarning, d.Mentions, p.localDomain()); len(cw) > 0 {
 		bad = append(bad, cw...)
@@ -122,7 +133,7 @@ func (p *Provider) Edit(ctx context.Context, id string, d providers.Draft) (prov
 	if !validID(id) {
 		return providers.Published{}, &providers.Error{Kind: providers.NotFound, Network: network, Op: op, Message: "not a status ID"}
 	}
-	if err := p.guardMentions(op, d); err != nil {
+	if err := p.guardMentions(ctx, op, d); err != nil {
 		return providers.Published{}, err
 	}
 	body := editBody{Status: d.Text, SpoilerText: d.ContentWarning, Sensitive: d.Sensitive, Language: d.Language, MediaIDs: append([]string{}, d.MediaIDs...)}
