@@ -93,14 +93,16 @@ func sortedKeys[V any](m map[string]V) []string {
 // rbuf reads what wbuf wrote. The first error sticks: later reads return
 // zero values, so a decoder checks err once at the end.
 type rbuf struct {
-	b   []byte
-	err error
+	b    []byte // what is left to read
+	orig []byte // the whole value
+	all  string // a copy of orig, made at the first string read
+	err  error
 }
 
 // newRbuf checks the record version and kind byte. It returns a value, so
 // that a decoder's reader stays on the stack.
 func newRbuf(b []byte, kind byte) rbuf {
-	r := rbuf{b: b}
+	r := rbuf{b: b, orig: b}
 	switch {
 	case len(b) < 2:
 		r.err = errShort
@@ -175,8 +177,21 @@ func (r *rbuf) raw() []byte {
 	return v
 }
 
-// str copies: no string may point into memory bbolt owns.
-func (r *rbuf) str() string { return string(r.raw()) }
+// str returns the next string field. No string may point into memory
+// bbolt owns, so the first call copies the whole value once and every
+// string is a slice of that copy: one allocation per record, not one per
+// field.
+func (r *rbuf) str() string {
+	v := r.raw()
+	if len(v) == 0 {
+		return ""
+	}
+	if r.all == "" {
+		r.all = string(r.orig)
+	}
+	off := len(r.orig) - len(r.b) - len(v)
+	return r.all[off : off+len(v)]
+}
 
 // bytes copies; an empty field reads as nil.
 func (r *rbuf) bytes() []byte {
