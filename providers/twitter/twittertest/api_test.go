@@ -642,3 +642,21 @@ func TestTimelineReach(t *testing.T) {
 	// It can still be read by ID.
 	c.do("GET", "/2/tweets/"+first, nil).want(t, 200)
 }
+
+// TestReadOnlyApp: an app with read permission only is told so in
+// x-access-level, and its writes are refused.
+func TestReadOnlyApp(t *testing.T) {
+	s := New(t, Options{ReadOnly: true})
+	c := newClient(t, s, s.Alice())
+	if a := c.do("GET", "/2/users/me", nil).want(t, 200); a.header.Get("x-access-level") != "read" {
+		t.Errorf("x-access-level %q", a.header.Get("x-access-level"))
+	}
+	a := c.do("POST", "/2/tweets", map[string]any{"text": "not allowed"}).want(t, 403)
+	if !strings.Contains(a.str("detail"), "oauth1 app permissions") || s.Posts() != 0 {
+		t.Errorf("write with a read-only app: %s", a.raw)
+	}
+	rw := New(t, Options{})
+	if a := newClient(t, rw, rw.Alice()).do("GET", "/2/users/me", nil).want(t, 200); a.header.Get("x-access-level") != "read-write" {
+		t.Errorf("x-access-level %q", a.header.Get("x-access-level"))
+	}
+}

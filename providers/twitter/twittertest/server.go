@@ -50,6 +50,10 @@ type Options struct {
 	// client-not-enrolled, as X does for an app whose access level has no
 	// reads (the free tier). GET /2/users/me still works.
 	ReadsDenied bool
+	// ReadOnly gives the app read-only permissions: every answer says
+	// x-access-level: read, and writes answer 403 as X does for an app
+	// not configured for them. Otherwise the level is read-write.
+	ReadOnly bool
 	// XProblemHost makes typed problems name https://api.x.com/2/problems/…
 	// instead of https://api.twitter.com/2/problems/…, so a client can be
 	// tested against both hosts X has used.
@@ -607,7 +611,16 @@ func (s *Server) api(endpoint string, read bool, h apiHandler) http.HandlerFunc 
 			unauthorized(w)
 			return
 		}
+		if s.opt.ReadOnly {
+			w.Header().Set("x-access-level", "read")
+		} else {
+			w.Header().Set("x-access-level", "read-write")
+		}
 		if !s.rateLimit(w, endpoint, u) {
+			return
+		}
+		if s.opt.ReadOnly && r.Method != http.MethodGet {
+			forbidden(w, "Your client app is not configured with the appropriate oauth1 app permissions for this endpoint.")
 			return
 		}
 		s.mu.Lock()
