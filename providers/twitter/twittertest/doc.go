@@ -32,14 +32,21 @@
 // parameters, bad IDs and out-of-range values answer 400 invalid-request
 // with one message per problem; a text over the weighted limit answers 400;
 // a duplicate of a live post by the same user 403; a reply to a deleted post
-// 403; an edit without CanEdit, outside the hour or after five edits 403.
-// Every answer carries x-rate-limit-limit/-remaining/-reset per endpoint and
-// user, POST /2/tweets also x-user-limit-24hour-* and x-app-limit-24hour-*.
+// or outside the conversation's reply settings 403; an edit without
+// CanEdit, outside the window, after five edits, or of a poll, a repost or a
+// reply to someone else 403; any write by a ReadOnly app 403. Every
+// authenticated answer carries x-access-level and
+// x-rate-limit-limit/-remaining/-reset per endpoint and user (X's
+// documented per-user windows), POST /2/tweets also x-user-limit-24hour-*
+// and x-app-limit-24hour-*.
 //
 // Knobs make it misbehave on demand (FailNext, RateLimitNext, Revoke,
 // SetLatency, SetFailRate, SetReplyNotAllowed, SetReadsDenied,
-// SetUsageCapped, SetRateLimit, SetMediaProcessingFails); counters and
-// RequestLog say what a client sent. *Server implements providertest.Fake
+// SetUsageCapped, SetRateLimit, SetMediaProcessingFails); counters
+// (Requests, ReadCount, WriteCount, EndpointCounts, Downloads) and
+// RequestLog say what a client sent. The User helpers (Post, Retweet, Edit,
+// Delete, and Server's for alice) act as the owner would in X's own app: no
+// OAuth, no rate limit, but X's rules. *Server implements providertest.Fake
 // for alice.
 //
 // Caveats, where X's behaviour is not documented and the fake had to choose:
