@@ -67,7 +67,10 @@ func isWord(r rune) bool {
 
 func extractURL(text string, i int, prev rune) (entity, bool) {
 	rest := text[i:]
-	lower := strings.ToLower(rest[:min(len(rest), 8)])
+	if len(rest) < 8 || rest[0] != 'h' && rest[0] != 'H' {
+		return entity{}, false
+	}
+	lower := strings.ToLower(rest[:8])
 	var scheme int
 	switch {
 	case strings.HasPrefix(lower, "https://"):
@@ -90,14 +93,16 @@ func extractURL(text string, i int, prev rune) (entity, bool) {
 	}
 	// Trailing punctuation belongs to the sentence, not the URL; a closing
 	// parenthesis stays only when the URL opened one.
+	opens, closes := strings.Count(text[i:end], "("), strings.Count(text[i:end], ")")
 	for end > i+scheme {
 		c := text[end-1]
 		if strings.IndexByte(".,:;!?'*", c) >= 0 {
 			end--
 			continue
 		}
-		if c == ')' && strings.Count(text[i:end], "(") < strings.Count(text[i:end], ")") {
+		if c == ')' && opens < closes {
 			end--
+			closes--
 			continue
 		}
 		break

@@ -91,6 +91,18 @@ func (s *Server) createLocked(u *User, in postInput) (*status, *apiErr) {
 	}
 	text := normalizeText(in.text)
 	spoiler := strings.TrimSpace(in.spoiler)
+	sensitive := in.sensitive
+	if !gts {
+		// PostStatusService: a spoiler text makes the status sensitive, and
+		// a status with a spoiler text but no text posts the spoiler as
+		// its text.
+		if spoiler != "" {
+			sensitive = true
+		}
+		if text == "" && spoiler != "" {
+			text, spoiler = normalizeText(in.spoiler), ""
+		}
+	}
 	vis := in.visibility
 	if vis == "" {
 		vis = "public"
@@ -110,10 +122,6 @@ func (s *Server) createLocked(u *User, in postInput) (*status, *apiErr) {
 	lang := in.language
 	if !validLanguage(lang) {
 		lang = "en"
-	}
-	sensitive := in.sensitive
-	if !gts && spoiler != "" {
-		sensitive = true
 	}
 	now := s.opt.Now()
 	st := &status{

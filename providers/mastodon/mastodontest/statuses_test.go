@@ -46,6 +46,8 @@ func TestCreateValidation(t *testing.T) {
 		{"unknown params ignored", Mastodon, url.Values{"status": {"hi"}, "frobnicate": {"yes"}}, nil, want{200, ""}},
 		{"empty", Mastodon, url.Values{"status": {"   "}}, nil, want{422, "Validation failed: Text can't be blank"}},
 		{"missing status", Mastodon, url.Values{}, nil, want{422, "Validation failed: Text can't be blank"}},
+		{"spoiler only becomes the text", Mastodon, url.Values{"spoiler_text": {"only a warning"}}, nil, want{200, ""}},
+		{"gts spoiler only", GoToSocial, url.Values{"spoiler_text": {"only a warning"}}, nil, want{200, ""}},
 		{"bad visibility", Mastodon, url.Values{"status": {"hi"}, "visibility": {"friends"}}, nil, want{422, "Validation failed: Visibility is not included in the list"}},
 		{"reply to unknown", Mastodon, url.Values{"status": {"hi"}, "in_reply_to_id": {"123"}}, nil, want{404, "The post you are trying to reply to does not appear to exist."}},
 		{"unknown media", Mastodon, url.Values{"status": {"hi"}, "media_ids[]": {"999"}}, nil, want{422, "Media 999 not found or already attached to another post"}},
@@ -139,6 +141,12 @@ func TestCreateFields(t *testing.T) {
 	mustStatus(t, do(t, s, "GET", "/api/v1/statuses/"+st.ID, bob.Token, nil), 404)
 	mustStatus(t, do(t, s, "GET", "/api/v1/statuses/"+st.ID, "", nil), 404)
 	mustStatus(t, do(t, s, "GET", "/api/v1/statuses/"+st.ID, s.Token(), nil), 200)
+
+	// Mastodon posts a lone spoiler text as the text, still sensitive.
+	cw := postStatus(t, s, s.Token(), url.Values{"spoiler_text": {"just a warning"}})
+	if got, _ := s.Lookup(cw.ID); got.Text != "just a warning" || got.ContentWarning != "" || !got.Sensitive {
+		t.Errorf("spoiler-only status stored as %+v", got)
+	}
 
 	// GoToSocial: unlisted by default, and a content warning alone does not
 	// make a status sensitive.
