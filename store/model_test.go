@@ -320,7 +320,7 @@ func TestModel(t *testing.T) {
 	for _, seed := range seeds {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			t.Logf("seed %d (rerun with -model.seed=%d)", seed, seed)
-			runModel(t, seed, 500)
+			runModel(t, seed, 400)
 		})
 	}
 }
