@@ -34,6 +34,8 @@ type status struct {
 	Mentions           []mention    `json:"mentions"`
 	Tags               []tag        `json:"tags"`
 	Emojis             []emoji      `json:"emojis"`
+
+	broken bool // only its ID and time could be read (see decodeStatuses)
 }
 
 // account is an Account entity (or a CredentialAccount).
@@ -101,7 +103,8 @@ func (q *quote) UnmarshalJSON(b []byte) error {
 	}
 	var probe map[string]json.RawMessage
 	if err := json.Unmarshal(b, &probe); err != nil {
-		return err
+		*q = quote{} // not an object: a quote we cannot read is no quote
+		return nil
 	}
 	if _, ok := probe["state"]; !ok {
 		if _, isStatus := probe["content"]; isStatus {

@@ -546,3 +546,24 @@ func TestIdempotencyWithFake(t *testing.T) {
 		t.Error("the fake saw no Idempotency-Key")
 	}
 }
+
+func TestPollSkipsUndecodableStatus(t *testing.T) {
+	page := `[` + strings.Join([]string{
+		`{"id":"7","created_at":"2026-11-25T12:07:00Z","content":"<p>seven</p>","account":` + meJSON + `,"quote":true}`,
+		`{"id":"6","created_at":"2026-11-25T12:06:00Z","content":6,"account":` + meJSON + `}`,
+		`{"id":"5","created_at":"2026-11-25T12:05:00Z","content":"<p>five</p>","account":` + meJSON + `}`,
+	}, ",") + `]`
+	p, _ := routes(t, map[string]http.HandlerFunc{
+		"GET /api/v1/accounts/1/statuses": func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, page) },
+	})
+	evs, next, err := p.Poll(context.Background(), "4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 2 || evs[0].Ref.ID != "5" || evs[1].Ref.ID != "7" || evs[1].Post.Text != "seven" || evs[1].Post.QuoteOf != nil {
+		t.Errorf("Poll = %+v; want 5 and 7, the undecodable 6 skipped", evs)
+	}
+	if next != "7" {
+		t.Errorf("next = %q, want 7", next)
+	}
+}

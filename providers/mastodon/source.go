@@ -2,11 +2,15 @@ package mastodon
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"time"
+
+	gomasto "github.com/mattn/go-mastodon"
+	"github.com/rs/zerolog"
 
 	"github.com/dualpower/dualpower/providers"
 )
@@ -43,16 +47,20 @@ func (p *Provider) Poll(ctx context.Context, cursor string) ([]providers.Event, 
 		if next != "" {
 			q.Set("min_id", next)
 		}
-		var statuses []status
-		if _, err := p.do(ctx, "poll", http.MethodGet, path, q, nil, "", &statuses); err != nil {
+		var raws []json.RawMessage
+		if _, err := p.do(ctx, "poll", http.MethodGet, path, q, nil, "", &raws); err != nil {
 			if page == 0 || ctx.Err() != nil {
 				return nil, cursor, err
 			}
 			break
 		}
-		full := len(statuses) >= pageSize
-		statuses, ignored := newerThan(statuses, next)
+		full := len(raws) >= pageSize
+		statuses, ignored := newerThan(decodeStatuses(ctx, raws), next)
 		for _, s := range statuses {
+			if s.broken {
+				next = s.ID // nothing to emit, ever: step over it
+				continue
+			}
 			events = append(events, providers.Event{
 				Kind:   providers.Created,
 				Ref:    providers.Ref{Account: p.account, ID: s.ID},
@@ -141,4 +149,30 @@ func (p *Provider) pollSince(ctx context.Context, me account, dom, path, cursor 
 		next = s.ID
 	}
 	return events, next, nil
+}
+
+// decodeStatuses decodes a page status by status, so that one status a
+// server sends in a shape we cannot read does not make the whole page (and
+// every later poll) fail. Such a status keeps its ID and creation time,
+// marked broken, and is logged.
+func decodeStatuses(ctx context.Context, raws []json.RawMessage) []status {
+	out := make([]status, 0, len(raws))
+	for _, raw := range raws {
+		var s status
+		err := json.Unmarshal(raw, &s)
+		if err == nil {
+			out = append(out, s)
+			continue
+		}
+		var head struct {
+			ID        gomasto.ID `json:"id"`
+			CreatedAt time.Time  `json:"created_at"`
+		}
+		_ = json.Unmarshal(raw, &head)
+		zerolog.Ctx(ctx).Warn().Err(err).Str("status", string(head.ID)).Msg("mastodon: skipping a status that cannot be decoded")
+		if head.ID != "" {
+			out = append(out, status{ID: string(head.ID), CreatedAt: head.CreatedAt, broken: true})
+		}
+	}
+	return out
 }

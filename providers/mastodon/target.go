@@ -231,17 +231,18 @@ func (p *Provider) FindPublished(ctx context.Context, d providers.Draft, since t
 	if err != nil {
 		return providers.Published{}, false, err
 	}
-	var statuses []status
+	var raws []json.RawMessage
 	q := url.Values{"limit": {strconv.Itoa(pageSize)}}
-	if _, err := p.do(ctx, op, http.MethodGet, "/api/v1/accounts/"+url.PathEscape(me.ID)+"/statuses", q, nil, "", &statuses); err != nil {
+	if _, err := p.do(ctx, op, http.MethodGet, "/api/v1/accounts/"+url.PathEscape(me.ID)+"/statuses", q, nil, "", &raws); err != nil {
 		return providers.Published{}, false, err
 	}
+	statuses := decodeStatuses(ctx, raws)
 	want := comparableText(d.Text)
 	dom := p.localDomain()
 	var found *status
 	for i := range statuses {
 		s := &statuses[i]
-		if s.ID == "" || s.Reblog != nil || s.CreatedAt.Before(since.Add(-reconcileSlack)) {
+		if s.ID == "" || s.broken || s.Reblog != nil || s.CreatedAt.Before(since.Add(-reconcileSlack)) {
 			continue
 		}
 		if replyTo := deref(s.InReplyToID); replyTo != d.ReplyTo {
