@@ -131,6 +131,7 @@ func exercise(t *testing.T, s *Server) []streamMessage {
 	var app apiCredentialApp
 	do(t, s, "POST", "/api/v1/apps", "", map[string]any{"client_name": "dualpower", "redirect_uris": []string{oob}, "scopes": "read write"}).json(t, &app)
 	do(t, s, "POST", "/api/v1/apps", "", map[string]any{"redirect_uris": oob})
+	do(t, s, "GET", "/oauth/authorize?"+url.Values{"client_id": {app.ClientID}, "redirect_uri": {oob}, "response_type": {"code"}}.Encode(), "", nil)
 	code := s.AuthorizeCode(app.ClientID)
 	var tk apiToken
 	do(t, s, "POST", "/oauth/token", "", map[string]any{"grant_type": "authorization_code", "client_id": app.ClientID, "client_secret": app.ClientSecret, "code": code, "redirect_uri": oob}).json(t, &tk)

@@ -272,6 +272,14 @@ func (s *Server) streamPrelude(w http.ResponseWriter, r *http.Request) bool {
 	return ok
 }
 
+// quietStreams are streams Mastodon offers that the fake accepts but never
+// sends anything on (it has no notifications, timelines or lists).
+var quietStreams = map[string]bool{
+	"user:notification": true, "public": true, "public:local": true, "public:remote": true,
+	"public:media": true, "public:local:media": true, "public:remote:media": true,
+	"hashtag": true, "hashtag:local": true, "list": true, "direct": true,
+}
+
 var upgrader = websocket.Upgrader{
 	ReadBufferSize:  1024,
 	WriteBufferSize: 4096,
@@ -287,7 +295,7 @@ func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	stream := r.URL.Query().Get("stream")
-	if stream != "" && stream != "user" {
+	if stream != "" && stream != "user" && !quietStreams[stream] {
 		s.streamError(w, http.StatusBadRequest, "Unknown stream type")
 		return
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -299,5 +300,59 @@ func TestStreamSubscribedAtHandshake(t *testing.T) {
 			t.Fatalf("round %d: got %s", i, m.Payload)
 		}
 		c.Close()
+	}
+}
+
+// TestConcurrentPosting: many clients posting, editing and deleting at
+// once; the stream sees every update, in the order the IDs were given.
+func TestConcurrentPosting(t *testing.T) {
+	s := New(t, Options{RateLimit: -1})
+	c := dial(t, s, "header", s.Token())
+	const workers, each = 6, 25
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				if w%2 == 0 {
+					s.PostAsUser("helper post", "")
+					continue
+				}
+				r := do(t, s, "POST", "/api/v1/statuses", s.Token(), url.Values{"status": {"api post"}})
+				if r.status != 200 {
+					t.Errorf("post %d: %d", i, r.status)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if s.Posts() != workers*each {
+		t.Fatalf("%d posts, want %d", s.Posts(), workers*each)
+	}
+	prev := ""
+	for range workers * each {
+		m := next(t, c)
+		var st apiStatus
+		if err := json.Unmarshal([]byte(m.Payload), &st); err != nil || m.Event != "update" {
+			t.Fatalf("%s %v", m.Event, err)
+		}
+		if prev != "" && cmpID(prev, st.ID) >= 0 {
+			t.Fatalf("stream out of order: %s after %s", st.ID, prev)
+		}
+		prev = st.ID
+	}
+}
+
+func TestQuietStreams(t *testing.T) {
+	s := New(t, Options{})
+	hdr := http.Header{"Authorization": {"Bearer " + s.Token()}}
+	c, _, err := websocket.DefaultDialer.Dial(wsURL(s, "stream=public:local"), hdr)
+	if err != nil {
+		t.Fatalf("public:local refused: %v", err)
+	}
+	defer c.Close()
+	if n := s.Streams(); n != 0 {
+		t.Errorf("a public stream joined the user streams: %d", n)
 	}
 }
