@@ -3,6 +3,7 @@ package twittertext
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -141,5 +142,48 @@ func TestTrimToWeight(t *testing.T) {
 				t.Errorf("head+rest = %q, want the NFC text", head+rest)
 			}
 		})
+	}
+}
+
+// TestHostileInputsStayFast feeds long texts built to make a backtracking
+// matcher slow (chains of labels, runs of domain characters, unbalanced
+// parentheses, walls of '@' and '#'). Each takes milliseconds; before the
+// domain matcher remembered its work, "a.a.a.…" took minutes. The budget is
+// generous so that a loaded machine does not fail it.
+func TestHostileInputsStayFast(t *testing.T) {
+	n := 10000 // about 20,000 characters per input
+	if raceEnabled {
+		n = 2500
+	}
+	inputs := map[string]string{
+		"label chain":       strings.Repeat("a.", n),
+		"CJK label chain":   strings.Repeat("中.", n),
+		"underscore labels": strings.Repeat("a_b.", n/2),
+		"dashed run":        strings.Repeat("ab-", n*2/3) + ".com",
+		"CJK run":           strings.Repeat("中", 2*n) + ".",
+		"open parentheses":  "http://a.com/" + strings.Repeat("(a", n/2),
+		"balanced parens":   "http://a.com/" + strings.Repeat("(a)", n/2) + "!",
+		"query punctuation": "http://a.com?" + strings.Repeat("!", 2*n),
+		"at signs":          strings.Repeat("@", 2*n),
+		"hash tags":         strings.Repeat("#a", n),
+		"protocols":         strings.Repeat("http://", n/3),
+		"punycode labels":   "http://" + strings.Repeat("xn--a.", n/3),
+		"ZWJ chain":         strings.Repeat("👨\u200D", n),
+	}
+	start := time.Now()
+	for name, s := range inputs {
+		r := Parse(s, V3)
+		if r.WeightedLength <= 0 {
+			t.Errorf("%s: weighs %d", name, r.WeightedLength)
+		}
+		ExtractURLs(s)
+		ExtractMentions(s)
+		ExtractHashtags(s)
+		if head, rest := TrimToWeight(s, 280, V3); head+rest != s {
+			t.Errorf("%s: TrimToWeight lost text", name)
+		}
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("hostile inputs took %v", d)
 	}
 }

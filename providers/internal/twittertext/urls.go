@@ -113,23 +113,43 @@ func isLatinAccent(r rune) bool {
 // isASCIIDomainChar is a character of validAsciiDomain's labels.
 func isASCIIDomainChar(r rune) bool { return isASCIIAlnum(r) || r == '-' || isLatinAccent(r) }
 
-// tldIndex maps the first code point of each TLD (upper-cased by
-// canonicalCase) to the TLDs that start with it, longest first.
-type tldIndex map[rune][][]rune
+// tldSet holds a list of TLDs: those written in ASCII in a set, matched
+// whole against the run of ASCII letters and digits at a position (the
+// look-ahead after a TLD forbids the run to go on), and the others by their
+// first code point (upper-cased by canonicalCase), longest first.
+type tldSet struct {
+	ascii    map[string]bool
+	maxASCII int
+	other    map[rune][][]rune
+}
 
-func newTLDIndex(list []string) tldIndex {
-	idx := tldIndex{}
+func newTLDSet(list []string) tldSet {
+	set := tldSet{ascii: map[string]bool{}, other: map[rune][][]rune{}}
 	for _, tld := range list { // the list is sorted longest first
+		if isASCIIString(tld) {
+			set.ascii[tld] = true
+			set.maxASCII = max(set.maxASCII, len(tld))
+			continue
+		}
 		rs := []rune(tld)
 		k := canonicalCase(rs[0])
-		idx[k] = append(idx[k], rs)
+		set.other[k] = append(set.other[k], rs)
 	}
-	return idx
+	return set
+}
+
+func isASCIIString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 var (
-	genericTLDIndex = newTLDIndex(genericTLDs)
-	countryTLDIndex = newTLDIndex(countryTLDs)
+	genericTLDSet = newTLDSet(genericTLDs)
+	countryTLDSet = newTLDSet(countryTLDs)
 )
 
 // foldEq compares two code points ignoring case as JavaScript's
@@ -153,13 +173,13 @@ func canonicalCase(r rune) rune {
 	return u
 }
 
-// match returns the end of the first TLD of idx found at r[i:] whose next
-// character passes tldFollows within r[:limit], or -1.
-func (idx tldIndex) match(r []rune, i, limit int) int {
+// match returns the end of the first TLD of the set found at r[i:] whose
+// next character passes tldFollows within r[:limit], or -1.
+func (set tldSet) match(r []rune, i, limit int) int {
 	if i >= limit {
 		return -1
 	}
-	for _, tld := range idx[canonicalCase(r[i])] {
+	for _, tld := range set.other[canonicalCase(r[i])] {
 		end := i + len(tld)
 		if end > limit {
 			continue
@@ -179,7 +199,24 @@ func (idx tldIndex) match(r []rune, i, limit int) int {
 			return end
 		}
 	}
-	return -1
+	// An ASCII TLD must take the whole run of ASCII letters and digits,
+	// and be followed by none of '@', '+', '-'.
+	var buf [32]byte
+	end := i
+	for end < limit && isASCIIAlnum(r[end]) {
+		if end-i >= set.maxASCII {
+			return -1
+		}
+		buf[end-i] = byte(r[end]) | 0x20
+		if r[end] <= '9' {
+			buf[end-i] = byte(r[end])
+		}
+		end++
+	}
+	if end == i || end < limit && !tldFollows(r[end]) || !set.ascii[string(buf[:end-i])] {
+		return -1
+	}
+	return end
 }
 
 // matchPunycodeTLD matches `xn--[-0-9a-z]+` (any case) at r[i:limit].
@@ -199,56 +236,87 @@ func matchPunycodeTLD(r []rune, i, limit int) int {
 
 // matchTLD tries the generic TLDs, then the country ones, then punycode.
 func matchTLD(r []rune, i, limit int) int {
-	if end := genericTLDIndex.match(r, i, limit); end >= 0 {
+	if end := genericTLDSet.match(r, i, limit); end >= 0 {
 		return end
 	}
-	if end := countryTLDIndex.match(r, i, limit); end >= 0 {
+	if end := countryTLDSet.match(r, i, limit); end >= 0 {
 		return end
 	}
 	return matchPunycodeTLD(r, i, limit)
-}
-
-// label describes one "name." of a host: r[start:dot] is the name.
-type label struct {
-	start, dot  int
-	underscores bool
 }
 
 // isLabelChar is a character of a domain label: a domain character, '-' or
 // '_'.
 func isLabelChar(r rune) bool { return isDomainChar(r) || r == '-' || r == '_' }
 
-// domainLabels reads the labels at r[i:]: runs of domain characters, '-'
-// and '_' that start and end with a domain character and are followed by
-// '.'.
-func (m *urlMatcher) domainLabels(i int) []label {
+// labelDot returns the '.' that ends the label at r[i:] — a run of domain
+// characters, '-' and '_' that starts and ends with a domain character —
+// or -1 when no label starts at i.
+func (m *urlMatcher) labelDot(i int) int {
 	r := m.t.r
-	m.labels = m.labels[:0]
-	for i < len(r) && isDomainChar(r[i]) {
-		j := int(m.runEnd[i])
-		if j >= len(r) || r[j] != '.' || !isDomainChar(r[j-1]) {
-			break
-		}
-		m.labels = append(m.labels, label{start: i, dot: j, underscores: m.under[j] > m.under[i]})
-		i = j + 1
+	if i >= len(r) || !isDomainChar(r[i]) {
+		return -1
 	}
-	return m.labels
+	j := int(m.runEnd[i])
+	if j >= len(r) || r[j] != '.' || !isDomainChar(r[j-1]) {
+		return -1
+	}
+	return j
 }
+
+// tldAt is matchTLD at i, remembered.
+func (m *urlMatcher) tldAt(i int) int {
+	if m.tld[i] == unknown {
+		m.tld[i] = int32(matchTLD(m.t.r, i, len(m.t.r)))
+	}
+	return int(m.tld[i])
+}
+
+const unknown = -2
 
 // matchDomain matches twitter-text's validDomain at r[i:]:
 // subdomain* domainName (gTLD | ccTLD | punycode), where subdomains may hold
 // '_' and the domain name may not. It returns the end of the domain or -1.
+//
+// A backtracking engine takes every label it can as a subdomain, then gives
+// them back one at a time until a label without '_' is followed by a TLD:
+// the domain name is the last label of the chain that qualifies. That label
+// is remembered per position (m.best), so scanning a long chain of labels
+// from each of its positions stays linear.
 func (m *urlMatcher) matchDomain(i int) int {
-	labels := m.domainLabels(i)
-	for j := len(labels) - 1; j >= 0; j-- {
-		if labels[j].underscores {
-			continue
+	// Walk the chain of labels from i up to its end or to a position
+	// already solved.
+	chain := m.chain[:0]
+	for p := i; ; {
+		if m.best[p] != unknown {
+			break
 		}
-		if end := matchTLD(m.t.r, labels[j].dot+1, len(m.t.r)); end >= 0 {
-			return end
+		dot := m.labelDot(p)
+		if dot < 0 {
+			m.best[p] = -1
+			break
+		}
+		chain = append(chain, int32(p))
+		p = dot + 1
+	}
+	m.chain = chain
+	// Solve it backwards: a later label wins over this one.
+	for k := len(chain) - 1; k >= 0; k-- {
+		p := int(chain[k])
+		dot := m.labelDot(p)
+		switch {
+		case m.best[dot+1] >= 0:
+			m.best[p] = m.best[dot+1]
+		case m.under[dot] == m.under[p] && m.tldAt(dot+1) >= 0:
+			m.best[p] = int32(dot)
+		default:
+			m.best[p] = -1
 		}
 	}
-	return -1
+	if m.best[i] < 0 {
+		return -1
+	}
+	return m.tldAt(int(m.best[i]) + 1)
 }
 
 // matchProtocol matches `https?://` (any case) at r[i:] and returns its end
@@ -279,17 +347,23 @@ type rawURL struct {
 	split bool
 }
 
-// urlMatcher holds scratch space for one extraction.
+// urlMatcher holds what one extraction computes once per position.
 type urlMatcher struct {
 	t      *text
-	labels []label
 	runEnd []int32 // runEnd[i]: end of the run of label characters at i (i when none)
 	under  []int32 // under[i]: how many '_' precede i
+	best   []int32 // best[i]: the '.' ending the domain name of a domain at i, -1 for none, unknown
+	tld    []int32 // tld[i]: tldAt(i), or unknown
+	chain  []int32 // scratch
 }
 
 func newURLMatcher(t *text) *urlMatcher {
 	n := len(t.r)
-	m := &urlMatcher{t: t, runEnd: make([]int32, n+1), under: make([]int32, n+1)}
+	buf := make([]int32, 4*(n+1))
+	m := &urlMatcher{t: t, runEnd: buf[:n+1], under: buf[n+1 : 2*(n+1)], best: buf[2*(n+1) : 3*(n+1)], tld: buf[3*(n+1):]}
+	for i := range m.best {
+		m.best[i], m.tld[i] = unknown, unknown
+	}
 	m.runEnd[n] = int32(n)
 	for i := n - 1; i >= 0; i-- {
 		switch {
@@ -539,32 +613,44 @@ func asciiLabelLength(label []rune) int {
 
 // asciiDomains finds twitter-text's validAsciiDomain in domain:
 // ("name.")+ (gTLD | ccTLD | punycode) with names of ASCII letters, digits,
-// '-' and Latin accented letters. It returns [start, end) pairs.
+// '-' and Latin accented letters. It returns [start, end) pairs, left to
+// right and not overlapping, as a global search finds them.
 func asciiDomains(domain []rune) [][2]int {
+	n := len(domain)
+	// runEnd[i]: end of the run of name characters at i; best[i]: for a
+	// match starting at i, the '.' after which its TLD starts (the last one
+	// that works, as backtracking finds it), -1 for none.
+	runEnd := make([]int32, n+1)
+	best := make([]int32, n+1)
+	runEnd[n], best[n] = int32(n), -1
+	for i := n - 1; i >= 0; i-- {
+		runEnd[i] = int32(i)
+		if isASCIIDomainChar(domain[i]) {
+			runEnd[i] = int32(i + 1)
+			if i+1 < n && isASCIIDomainChar(domain[i+1]) {
+				runEnd[i] = runEnd[i+1]
+			}
+		}
+	}
+	for i := n - 1; i >= 0; i-- {
+		best[i] = -1
+		dot := int(runEnd[i])
+		if dot == i || dot >= n || domain[dot] != '.' {
+			continue
+		}
+		if best[dot+1] >= 0 {
+			best[i] = best[dot+1]
+		} else if matchTLD(domain, dot+1, n) >= 0 {
+			best[i] = int32(dot)
+		}
+	}
 	var out [][2]int
-	var dots []int
-	for a := 0; a < len(domain); {
-		// Labels from a, greedily.
-		dots = dots[:0]
-		for i := a; i < len(domain) && isASCIIDomainChar(domain[i]); {
-			j := i
-			for j < len(domain) && isASCIIDomainChar(domain[j]) {
-				j++
-			}
-			if j >= len(domain) || domain[j] != '.' {
-				break
-			}
-			dots = append(dots, j)
-			i = j + 1
-		}
-		end := -1
-		for k := len(dots) - 1; k >= 0 && end < 0; k-- {
-			end = matchTLD(domain, dots[k]+1, len(domain))
-		}
-		if end < 0 {
+	for a := 0; a < n; {
+		if best[a] < 0 {
 			a++
 			continue
 		}
+		end := matchTLD(domain, int(best[a])+1, n)
 		out = append(out, [2]int{a, end})
 		a = end
 	}

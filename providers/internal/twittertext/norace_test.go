@@ -1,0 +1,5 @@
+//go:build !race
+
+package twittertext
+
+const raceEnabled = false
