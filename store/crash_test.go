@@ -200,6 +200,7 @@ func crashScript(s *Store, c *clock, ack func(string, ...any)) error {
 	if err := <-errs; err != nil {
 		return err
 	}
+	fmt.Printf("info batched %d\n", s.batched.Load())
 	ack("phase C")
 
 	// Phase C: drain both queues of phase A.
@@ -223,8 +224,9 @@ func crashScript(s *Store, c *clock, ack func(string, ...any)) error {
 
 // crashRun is what the parent saw of one child.
 type crashRun struct {
-	acks   []string
-	killed bool
+	acks    []string
+	killed  bool
+	batched int // writes of phase A and B that joined a batch
 }
 
 // runCrashChild runs the script on path, killing the child as soon as the
@@ -248,6 +250,9 @@ func runCrashChild(t *testing.T, path string, killAt int) crashRun {
 		line := sc.Text()
 		if strings.HasPrefix(line, "error ") {
 			t.Errorf("child: %s", line)
+		}
+		if n, ok := strings.CutPrefix(line, "info batched "); ok {
+			run.batched, _ = strconv.Atoi(n)
 		}
 		if !strings.HasPrefix(line, "ack ") {
 			continue
@@ -284,6 +289,11 @@ func TestCrash(t *testing.T) {
 	if startB == 0 || endB <= startB+25 || total <= endB+10 {
 		t.Fatalf("unexpected script shape: %d acks, phase B at %d..%d", total, startB, endB)
 	}
+	// Phase B's concurrent writes must really have shared commits, or the
+	// kill points in it would not be mid-batch.
+	if full.batched < 10 {
+		t.Fatalf("only %d writes were batched", full.batched)
+	}
 	// Kill points: 32 spread over the whole run, 28 inside phase B.
 	points := map[int]bool{}
 	for i := range 32 {
@@ -295,7 +305,7 @@ func TestCrash(t *testing.T) {
 	if len(points) < 50 {
 		t.Fatalf("only %d distinct kill points", len(points))
 	}
-	t.Logf("%d acks, phase B %d..%d, %d kill points", total, startB, endB, len(points))
+	t.Logf("%d acks, phase B %d..%d with %d batched writes, %d kill points", total, startB, endB, full.batched, len(points))
 
 	sem := make(chan struct{}, 6)
 	var wg sync.WaitGroup

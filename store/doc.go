@@ -49,7 +49,7 @@
 //     stream before step 3 commits is not mistaken for an origin.
 //
 // Scheduled announcements are recorded as events of a pseudo source
-// account (e.g. Ref{Account: "announce:moving", ID: "2027-01-04T10:00Z"}):
+// account (e.g. Ref{Account: "announcement:moving", ID: "2027-01-04T10:00:00Z"}):
 // they get a group, a dedupe check and a mirror record like any post, so
 // their echo is dropped too.
 //

@@ -76,6 +76,7 @@ type Store struct {
 	rand func() float64
 
 	writers atomic.Int32 // writes in flight, to choose Update or Batch
+	batched atomic.Int64 // writes that went through Batch (tests read it)
 	closeMu sync.Once
 	closeE  error
 }
@@ -326,6 +327,7 @@ func (s *Store) write(fn func(tx *bbolt.Tx) error) (err error) {
 	n := s.writers.Add(1)
 	defer s.writers.Add(-1)
 	if n > 1 {
+		s.batched.Add(1)
 		return s.db.Batch(fn)
 	}
 	old := debug.SetPanicOnFault(true)
