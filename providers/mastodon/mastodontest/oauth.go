@@ -281,6 +281,10 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request, c *call) {
 			return
 		}
 		t.revoked = true
+		if t.user != nil {
+			value := t.value
+			defer s.hub.dropTokens(t.user, func(tok string) bool { return tok == value })
+		}
 	}
 	writeJSON(w, http.StatusOK, struct{}{})
 }

@@ -370,7 +370,8 @@ func (s *Server) RateLimitNext(reset time.Time) {
 	s.rateLimitReset = reset
 }
 
-// Revoke invalidates every token of alice's: requests with them answer 401.
+// Revoke invalidates every token of alice's: requests with them answer 401
+// and her open streams close.
 func (s *Server) Revoke() { s.alice.Revoke() }
 
 // SetLatency delays every API answer by d (the delay ends early when the

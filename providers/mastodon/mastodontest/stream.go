@@ -32,6 +32,7 @@ type heldEvent struct {
 // client sees the connection open is never missed.
 type streamConn struct {
 	user    *User
+	token   string // the access token it was opened with
 	ch      chan streamMessage
 	closed  chan struct{}
 	mu      sync.Mutex
@@ -39,8 +40,8 @@ type streamConn struct {
 	dropped bool
 }
 
-func newStreamConn(u *User) *streamConn {
-	return &streamConn{user: u, ch: make(chan streamMessage, 1024), closed: make(chan struct{})}
+func newStreamConn(u *User, token string) *streamConn {
+	return &streamConn{user: u, token: token, ch: make(chan streamMessage, 1024), closed: make(chan struct{})}
 }
 
 // setConn records the TCP connection once the handshake is done; a stream
@@ -153,6 +154,22 @@ func (h *hub) closeAll() int {
 	return len(all)
 }
 
+// dropTokens closes the streams of u opened with a token revoked says is
+// revoked, as Mastodon's streaming server does when a token is revoked.
+func (h *hub) dropTokens(u *User, revoked func(token string) bool) {
+	h.mu.Lock()
+	var drop []*streamConn
+	for c := range h.subs[u] {
+		if revoked(c.token) {
+			drop = append(drop, c)
+		}
+	}
+	h.mu.Unlock()
+	for _, c := range drop {
+		c.drop()
+	}
+}
+
 func (h *hub) count(u *User) int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -230,9 +247,8 @@ func (s *Server) handleStreamingHealth(w http.ResponseWriter, r *http.Request, c
 // streamAuth finds the user of a streaming request: a bearer header, an
 // access_token parameter, or (Mastodon) the Sec-WebSocket-Protocol header.
 // It answers the error itself and returns nil when there is none.
-func (s *Server) streamAuth(w http.ResponseWriter, r *http.Request) (*User, string, bool) {
+func (s *Server) streamAuth(w http.ResponseWriter, r *http.Request) (u *User, token, proto string, ok bool) {
 	tok := bearer(r)
-	proto := ""
 	if tok == "" && s.opt.Flavor == Mastodon {
 		if p := strings.TrimSpace(strings.Split(r.Header.Get("Sec-WebSocket-Protocol"), ",")[0]); p != "" {
 			tok, proto = p, p
@@ -240,20 +256,20 @@ func (s *Server) streamAuth(w http.ResponseWriter, r *http.Request) (*User, stri
 	}
 	if tok == "" {
 		s.streamError(w, http.StatusUnauthorized, "Missing access token")
-		return nil, "", false
+		return nil, "", "", false
 	}
 	s.mu.Lock()
 	t := s.tokens[tok]
 	s.mu.Unlock()
 	if t == nil || t.revoked || t.user == nil {
 		s.streamError(w, http.StatusUnauthorized, "Invalid access token")
-		return nil, "", false
+		return nil, "", "", false
 	}
 	if !hasScope(t.scopes, "read:statuses") {
 		s.streamError(w, http.StatusUnauthorized, "Access token does not have the required scopes")
-		return nil, "", false
+		return nil, "", "", false
 	}
-	return t.user, proto, true
+	return t.user, tok, proto, true
 }
 
 func (s *Server) streamError(w http.ResponseWriter, status int, msg string) {
@@ -290,7 +306,7 @@ func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request) {
 	if !s.streamPrelude(w, r) {
 		return
 	}
-	u, proto, ok := s.streamAuth(w, r)
+	u, tok, proto, ok := s.streamAuth(w, r)
 	if !ok {
 		return
 	}
@@ -303,7 +319,7 @@ func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request) {
 	if proto != "" {
 		hdr = http.Header{"Sec-Websocket-Protocol": {proto}}
 	}
-	c := newStreamConn(u)
+	c := newStreamConn(u, tok)
 	defer c.drop()
 	subscribed := false
 	if stream == "user" {
@@ -384,12 +400,12 @@ func (s *Server) handleSSE(w http.ResponseWriter, r *http.Request) {
 		s.streamError(w, http.StatusNotFound, "Not found")
 		return
 	}
-	u, _, ok := s.streamAuth(w, r)
+	u, tok, _, ok := s.streamAuth(w, r)
 	if !ok {
 		return
 	}
 	conn, _ := r.Context().Value(connKey{}).(net.Conn)
-	c := newStreamConn(u)
+	c := newStreamConn(u, tok)
 	c.setConn(conn)
 	defer c.drop()
 	s.hub.add(c)

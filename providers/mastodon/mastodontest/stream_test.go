@@ -356,3 +356,31 @@ func TestQuietStreams(t *testing.T) {
 		t.Errorf("a public stream joined the user streams: %d", n)
 	}
 }
+
+func TestRevokeClosesStreams(t *testing.T) {
+	s := New(t, Options{})
+	bob := s.CreateUser("bob")
+	c := dial(t, s, "header", s.Token())
+	cb := dial(t, s, "header", bob.Token)
+	if !s.WaitStreams(nil, 2, 5*time.Second) {
+		t.Fatal("not connected")
+	}
+	s.Revoke()
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, _, err := c.ReadMessage(); err == nil {
+		t.Fatal("stream of a revoked token still open")
+	} else if ne, ok := err.(interface{ Timeout() bool }); ok && ne.Timeout() {
+		t.Fatal("stream of a revoked token not closed")
+	}
+	if !s.WaitStreams(bob, 1, time.Second) {
+		t.Error("bob's stream closed too")
+	}
+	bob.PostAsUser("still here", "")
+	if m := next(t, cb); m.Event != "update" {
+		t.Errorf("bob's stream: %+v", m)
+	}
+	_, res, err := websocket.DefaultDialer.Dial(wsURL(s, "stream=user"), http.Header{"Authorization": {"Bearer " + s.Token()}})
+	if err == nil || res.StatusCode != 401 {
+		t.Errorf("reconnect with a revoked token: %v", err)
+	}
+}

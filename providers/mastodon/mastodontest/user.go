@@ -34,16 +34,19 @@ func (u *User) displayName() string {
 func (u *User) Acct() string { return u.Username + "@" + u.s.opt.Domain }
 
 // Revoke invalidates every token of the user's: requests with them answer
-// 401 from now on. A new OAuth login makes a new, working token.
+// 401 from now on, and the user's open streams are closed (Mastodon's
+// streaming server closes a revoked token's connections). A new OAuth
+// login makes a new, working token.
 func (u *User) Revoke() {
 	s := u.s
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	for _, t := range s.tokens {
 		if t.user == u {
 			t.revoked = true
 		}
 	}
+	s.mu.Unlock()
+	s.hub.dropTokens(u, func(string) bool { return true })
 }
 
 // PostOpts is a status as a user composes it in the web UI.
