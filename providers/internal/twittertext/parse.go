@@ -79,7 +79,7 @@ func weigh(t *text, c Config, keepUnits bool) parsed {
 				// The skip ends inside an astral code point: parseTweet
 				// weighs its low surrogate alone next.
 				low := rune(0xDC00 + (t.r[u.end-1]-0x10000)&0x3FF)
-				p.add(u, c, limit, keepUnits)
+				p.add(u, limit, keepUnits)
 				u = unit{start: u.end - 1, end: u.end, end16: t.u16[u.end], weight: c.weight(low)}
 			}
 		case ei < len(emoji) && emoji[ei].start == i:
@@ -91,14 +91,14 @@ func weigh(t *text, c Config, keepUnits bool) parsed {
 		if u.end16 == 0 {
 			u.end16 = t.u16[u.end]
 		}
-		p.add(u, c, limit, keepUnits)
+		p.add(u, limit, keepUnits)
 		i = u.end
 	}
 	return p
 }
 
 // add counts one unit.
-func (p *parsed) add(u unit, c Config, limit int, keepUnits bool) {
+func (p *parsed) add(u unit, limit int, keepUnits bool) {
 	p.total += u.weight
 	// parseTweet looks for an invalid character at the last code unit of
 	// each piece only; invalid characters are single code points, so a URL
