@@ -34,8 +34,9 @@ var fuzzSeeds = []string{
 //     sequence can grow);
 //   - appending a space and more text never weighs less than the text
 //     plus the space;
-//   - TrimToWeight gives a head within the limit, cut at a grapheme
-//     boundary, with head+rest the NFC form of the text.
+//   - TrimToWeight gives a head within the limit, valid unless blank or
+//     holding an invalid character, cut at a grapheme boundary, with
+//     head+rest the NFC form of the text.
 func FuzzParse(f *testing.F) {
 	for _, s := range fuzzSeeds {
 		f.Add(s)
@@ -80,8 +81,12 @@ func FuzzParse(f *testing.F) {
 			if head+rest != n {
 				t.Fatalf("TrimToWeight(%+q, %d) = %+q + %+q, not the NFC text", s, m, head, rest)
 			}
-			if w := Parse(head, V3).WeightedLength; w > m {
-				t.Fatalf("TrimToWeight(%+q, %d): head %+q weighs %d", s, m, head, w)
+			hr := Parse(head, V3)
+			if hr.WeightedLength > m {
+				t.Fatalf("TrimToWeight(%+q, %d): head %+q weighs %d", s, m, head, hr.WeightedLength)
+			}
+			if !hr.Valid && !blank([]rune(head)) && !strings.ContainsAny(head, "\uFFFE\uFEFF\uFFFF") {
+				t.Fatalf("TrimToWeight(%+q, %d): head %+q is not valid: %+v", s, m, head, hr)
 			}
 			if !bounds[utf8.RuneCountInString(head)] {
 				t.Fatalf("TrimToWeight(%+q, %d): head %+q ends inside a grapheme", s, m, head)
