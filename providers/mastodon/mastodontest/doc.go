@@ -18,21 +18,39 @@
 //   - OAuth: apps, authorize (always approved), token, revoke.
 //
 // Every API answer carries X-RateLimit-* headers and is subject to the
-// knobs: FailNext, RateLimitNext, Revoke, SetLatency, SetFailRate,
-// DropStreams, HoldStreams. RequestLog records what clients sent, without
-// their tokens. *Server implements providertest.Fake for alice; User has
-// the same "act in the web UI" helpers for any other account.
+// knobs: FailNext, RateLimitNext, Revoke (which also closes the token's
+// streams), SetLatency (a timer that ends with the request's context),
+// SetFailRate, DropStreams (closes the TCP connections), HoldStreams and
+// ReleaseStreams. Requests and RequestLog record what clients sent,
+// without their tokens. FinishProcessing ends media processing at once;
+// Options.MediaPolls and Options.MediaProcessing end it by polls or by the
+// fake clock. *Server implements providertest.Fake for alice; User has the
+// same "act in the web UI" helpers (Post, Reply, Boost, Edit, Delete and
+// the Fake methods) for any other account, and CreateUser scales to tens
+// of thousands of accounts (every lookup is a map access or a binary
+// search in one user's statuses).
+//
+// The tests check every answer against the OpenAPI document in
+// shared/specs/mastodon-api with a small validator of their own; the same
+// check with kin-openapi runs with
+//
+//	go test -tags openapi -modfile=providers/mastodon/mastodontest/testdata/kin.mod \
+//		./providers/mastodon/mastodontest/
+//
+// until the module's go.sum carries kin-openapi's dependencies.
 //
 // Text typed by a user (through the API or the helpers) is rendered to
 // content HTML the way the flavor renders it: paragraphs, line breaks,
 // shortened links, h-card mentions, hashtags, custom emoji.
 //
-// Caveats: there are no follows, favourites, polls, notifications or home
-// timeline; private and direct statuses are visible to their author (and,
-// for direct, to those they mention) only. Every remote @user@host
-// resolves to a remote account; local mentions of unknown users stay
-// plain text. Language is never detected: it is what the client sent, or
-// "en". Grapheme clusters are approximated for the length limit.
-// GoToSocial's differences are the ones listed in shared/docs/SERVERS.md;
-// its validation errors answer 400 with "Bad Request: …" bodies.
+// Caveats: there are no follows, favourites, polls, notifications, home
+// timeline or per-endpoint rate limits (Mastodon's stricter budgets for
+// paging, media and deletes): one budget per token (GoToSocial: per IP)
+// covers every request. Private and direct statuses are visible to their
+// author (and, for direct, to those they mention) only. Every remote
+// @user@host resolves to a remote account; local mentions of unknown
+// users stay plain text. Language is never detected: it is what the
+// client sent, or "en". GoToSocial's differences are the ones listed in
+// shared/docs/SERVERS.md; its validation errors answer 400 with
+// "Bad Request: …" bodies.
 package mastodontest

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/rivo/uniseg"
 )
 
 // entityKind is what a piece of typed text turned out to be.
@@ -500,30 +502,6 @@ func countLength(f Flavor, text, spoiler string, urlLen int) int {
 	return graphemes(b.String()) + graphemes(spoiler)
 }
 
-// graphemes approximates Unicode extended grapheme clusters: combining
-// marks, variation selectors, emoji modifiers, tag characters and ZWJ
-// sequences join the character before them; regional indicators pair up.
-func graphemes(s string) int {
-	n := 0
-	prevZWJ, openRI := false, false
-	for _, r := range s {
-		join := prevZWJ ||
-			unicode.In(r, unicode.Mn, unicode.Me, unicode.Mc) ||
-			r == 0x200D ||
-			r >= 0xFE00 && r <= 0xFE0F || r >= 0xE0100 && r <= 0xE01EF ||
-			r >= 0x1F3FB && r <= 0x1F3FF ||
-			r >= 0xE0020 && r <= 0xE007F
-		isRI := r >= 0x1F1E6 && r <= 0x1F1FF
-		if isRI && openRI {
-			join = true
-			openRI = false
-		} else {
-			openRI = isRI
-		}
-		if !join || n == 0 {
-			n++
-		}
-		prevZWJ = r == 0x200D
-	}
-	return n
-}
+// graphemes counts extended grapheme clusters (UAX #29), as Ruby's
+// each_grapheme_cluster does for Mastodon's length validator.
+func graphemes(s string) int { return uniseg.GraphemeClusterCount(s) }
