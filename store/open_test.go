@@ -419,3 +419,28 @@ func TestOpenWithOneMetaPageDamaged(t *testing.T) {
 		})
 	}
 }
+
+func TestOpenMakesLedgerPrivate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	writeLedger(t, path, nil)
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A read-only open changes nothing.
+	ro, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = ro.Close()
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o644 {
+		t.Errorf("read-only open changed the mode to %v", fi.Mode().Perm())
+	}
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, want 0600", fi.Mode().Perm())
+	}
+}

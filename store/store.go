@@ -87,7 +87,8 @@ type Store struct {
 // not a dualpower ledger (ErrForeign, ErrCorrupt), or one from a newer
 // dualpower (ErrNewerSchema), without writing to it. An older schema is
 // migrated forward. An empty (0-byte) file is treated as a ledger whose
-// creation was interrupted, and initialised. Every error names the path.
+// creation was interrupted, and initialised. A ledger readable by group or
+// others is made private (0600). Every error names the path.
 func Open(path string, opt Options) (*Store, error) {
 	s := &Store{path: path, now: opt.Now, rand: opt.Rand}
 	if s.now == nil {
@@ -181,6 +182,14 @@ func Open(path string, opt Options) (*Store, error) {
 	if err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("ledger %s %w", path, err)
+	}
+	// A ledger restored from a backup or copied by hand may have come back
+	// readable by others; it is ours now, so make it 0600 again.
+	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(path, fi.Mode().Perm()&0o700); err != nil {
+			_ = db.Close()
+			return nil, fmt.Errorf("ledger %s: restrict permissions: %w", path, err)
+		}
 	}
 	s.db = db
 	return s, nil
