@@ -386,9 +386,6 @@ func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request) {
 // handleSSE serves /api/v1/streaming/user as server-sent events (Mastodon
 // flavor; GoToSocial has no SSE and answers 404).
 func (s *Server) handleSSE(w http.ResponseWriter, r *http.Request) {
-	if r.PathValue("stream") == "health" {
-		return // routed to handleStreamingHealth
-	}
 	if !s.streamPrelude(w, r) {
 		return
 	}
