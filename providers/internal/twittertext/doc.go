@@ -1,5 +1,6 @@
 // Package twittertext is a Go port of twitter-text, the rules X uses to
-// measure a post and to find the URLs, mentions and hashtags in it.
+// measure a post and to find the URLs, mentions, hashtags and cashtags in
+// it.
 //
 // Parse is twitter-text's parseTweet: the text is NFC-normalised, every URL
 // counts as Config.TransformedURLLength, every emoji sequence (a family, a
@@ -9,14 +10,14 @@
 // is what providers.Limits.Length points at for X. TrimToWeight cuts a text
 // to a weight without splitting a URL, an emoji sequence or a grapheme
 // cluster. ExtractURLs, ExtractMentions, ExtractMentionsOrLists,
-// ExtractReply and ExtractHashtags are twitter-text's extractors; the
-// Mastodon adapter uses ExtractURLs too, since Mastodon counts URLs found
-// the same way.
+// ExtractReply, ExtractHashtags and ExtractCashtags are twitter-text's
+// extractors; ExtractURLsWithProtocol finds the URLs Mastodon counts at a
+// fixed length.
 //
 // The port is written from twitter-text's rules, not copied, and checked
 // against its conformance files (shared/specs/twitter-text: all 44
-// weighted-length cases of validate.yml, the mention, reply, URL and
-// hashtag groups of extract.yml, every TLD of tlds.yml) and against 3,100
+// weighted-length cases of validate.yml, the mention, reply, URL, hashtag
+// and cashtag groups of extract.yml, every TLD of tlds.yml) and against 3,100
 // random texts measured by the JavaScript implementation
 // (testdata/reference). It follows the JavaScript implementation, the one
 // parseTweet comes from, where the Java one differs, down to its quirks: a
@@ -25,13 +26,16 @@
 //
 // # Caveats
 //
-//   - Not ported: cashtags, auto-linking, hit highlighting, and the
-//     stand-alone validators (isValidUrl, isValidUsername, …).
+//   - Not ported: auto-linking, hit highlighting, and the stand-alone
+//     validators (isValidUrl, isValidUsername, …).
 //   - Emoji are matched by twemoji-parser's rules (see emoji.go) applied to
 //     the Unicode 15.0 emoji data rather than to twemoji's fixed list:
 //     emoji newer than that list count as one emoji, as they do on X today.
-//     ZWJ sequences must be RGI and fully qualified; others count piece by
-//     piece, as in twemoji.
+//     "As they do on X today" is an assumption: the Unicode data is newer
+//     than the reference's, and X does not publish its list. ZWJ sequences
+//     must be RGI and fully qualified; others count piece by piece, as in
+//     twemoji. Where twemoji's list had quirks (♾ never takes U+FE0F, the
+//     hair components are no emoji alone), this port follows the data.
 //   - Hashtag letters, marks and digits come from Go's Unicode tables plus
 //     twitter-text's extra private-use letters. They differ from
 //     twitter-text's generated tables only where Unicode added letters

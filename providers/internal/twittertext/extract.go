@@ -2,6 +2,7 @@ package twittertext
 
 import (
 	"sort"
+	"strings"
 	"unicode"
 )
 
@@ -383,4 +384,77 @@ func containsHashSign(s string) bool {
 		}
 	}
 	return false
+}
+
+// Cashtags.
+
+// isJSSpace is JavaScript's \s.
+func isJSSpace(r rune) bool {
+	switch r {
+	case '\t', '\n', '\v', '\f', '\r', ' ', 0xA0, 0x1680, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000, 0xFEFF:
+		return true
+	}
+	return r >= 0x2000 && r <= 0x200A
+}
+
+// cashtagAt matches `\$[a-z]{1,6}(?:[._][a-z]{1,2})?` (any case) at the '$'
+// at i, followed by the end, a space or punctuation, taking the longest
+// form a backtracking engine would try first. It returns the end or -1.
+func cashtagAt(t *text, i int) int {
+	letters := 0
+	for letters < 6 && isASCIILetter(t.at(i+1+letters)) {
+		letters++
+	}
+	follows := func(j int) bool { r := t.at(j); return r < 0 || isJSSpace(r) || isPunct(r) }
+	for n := letters; n >= 1; n-- {
+		end := i + 1 + n
+		if sep := t.at(end); sep == '.' || sep == '_' {
+			for k := 2; k >= 1; k-- {
+				ok := true
+				for j := 1; j <= k; j++ {
+					ok = ok && isASCIILetter(t.at(end+j))
+				}
+				if ok && follows(end+1+k) {
+					return end + 1 + k
+				}
+			}
+		}
+		if follows(end) {
+			return end
+		}
+	}
+	return -1
+}
+
+// ExtractCashtags returns the cashtags of text ("$TWTR", "$BRK.A") as
+// twitter-text's extractCashtagsWithIndices finds them: a '$' at the start
+// or after a space, 1 to 6 letters, optionally '.' or '_' and 1 or 2 more,
+// then the end, a space or punctuation. Value is the symbol without '$'.
+func ExtractCashtags(text string) []Entity {
+	if !strings.Contains(text, "$") {
+		return nil
+	}
+	t := newText(text)
+	var out []Entity
+	for s := 0; s < len(t.r); {
+		dollar := -1
+		switch {
+		case s == 0 && t.r[0] == '$':
+			dollar = 0
+		case isSpace(t.r[s]) && t.at(s+1) == '$':
+			dollar = s + 1
+		}
+		if dollar < 0 {
+			s++
+			continue
+		}
+		end := cashtagAt(t, dollar)
+		if end < 0 {
+			s++
+			continue
+		}
+		out = append(out, t.entity(dollar, end, t.slice(dollar+1, end)))
+		s = end
+	}
+	return out
 }

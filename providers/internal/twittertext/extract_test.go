@@ -48,6 +48,14 @@ var extractGroups = map[string]func(text string) any{
 	"tco_urls_with_params":          func(s string) any { return values(ExtractURLs(s)) },
 	"hashtags":                      func(s string) any { return values(ExtractHashtags(s)) },
 	"hashtags_from_astral":          func(s string) any { return values(ExtractHashtags(s)) },
+	"cashtags":                      func(s string) any { return values(ExtractCashtags(s)) },
+	"cashtags_with_indices": func(s string) any {
+		var out []any
+		for _, e := range ExtractCashtags(s) {
+			out = append(out, map[string]any{"cashtag": e.Value, "indices": []any{e.UTF16Start, e.UTF16End}})
+		}
+		return out
+	},
 	"hashtags_with_indices": func(s string) any {
 		var out []any
 		for _, e := range ExtractHashtags(s) {
