@@ -7,10 +7,6 @@ func (c *cli) demo(args []string) int {
 	return c.fail("demo is not available yet in this build")
 }
 
-func (c *cli) login(args []string) int {
-	return c.fail("login is not available yet in this build")
-}
-
 func (c *cli) backfill(args []string) int {
 	return c.fail("backfill is not available yet in this build")
 }
