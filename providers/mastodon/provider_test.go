@@ -1,6 +1,7 @@
 package mastodon
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -565,5 +566,65 @@ func TestPollSkipsUndecodableStatus(t *testing.T) {
 	}
 	if next != "7" {
 		t.Errorf("next = %q, want 7", next)
+	}
+}
+
+// TestMediaEditWithFake uploads a video (Mastodon: 202, then 206 while
+// processing) and two images, publishes the images behind a content
+// warning, then edits the status: the warning is cleared and the alt texts
+// change, in order.
+func TestMediaEditWithFake(t *testing.T) {
+	for _, flavor := range []mastodontest.Flavor{mastodontest.Mastodon, mastodontest.GoToSocial} {
+		t.Run(flavor.String(), func(t *testing.T) {
+			p, srv := newFakeProvider(t, mastodontest.Options{Flavor: flavor, MediaPolls: 2})
+			ctx := context.Background()
+			video := []byte("\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom fake video")
+			vid, err := p.UploadMedia(ctx, providers.Upload{Type: providers.Video, ContentType: "video/mp4", Body: bytes.NewReader(video), Size: int64(len(video)), Alt: "a video"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if vid == "" {
+				t.Fatal("no video ID")
+			}
+			png := mastodontest.PNG()
+			var imgs []string
+			for _, alt := range []string{"first image", "second image"} {
+				img, err := p.UploadMedia(ctx, providers.Upload{Type: providers.Image, ContentType: "image/png", Body: bytes.NewReader(png), Size: int64(len(png)), Alt: alt, FocusX: 0.5})
+				if err != nil {
+					t.Fatal(err)
+				}
+				imgs = append(imgs, img)
+			}
+			var mediaGets int
+			for _, r := range srv.RequestLog() {
+				if r.Method == http.MethodGet && strings.HasPrefix(r.Path, "/api/v1/media/") {
+					mediaGets++
+				}
+			}
+			if flavor == mastodontest.Mastodon && mediaGets < 2 {
+				t.Errorf("%d media status checks for a processing video, want at least 2", mediaGets)
+			}
+			// Mastodon attaches a video alone, images up to four.
+			pub, err := p.Publish(ctx, providers.Draft{Key: "m", Text: "with media", MediaIDs: imgs, ContentWarning: "flashing", Sensitive: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, _ := srv.Lookup(pub.ID)
+			if st.ContentWarning != "flashing" || strings.Join(st.MediaAlts, "|") != "first image|second image" || st.Visibility != "public" {
+				t.Fatalf("published %+v", st)
+			}
+			_, err = p.Edit(ctx, pub.ID, providers.Draft{Text: "with media, edited", MediaIDs: imgs,
+				Media: []providers.Media{{Alt: "first, described"}, {Alt: "second, described"}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, _ = srv.Lookup(pub.ID)
+			if st.Text != "with media, edited" || st.ContentWarning != "" || st.Sensitive {
+				t.Errorf("after the edit: %+v; want the new text and no warning", st)
+			}
+			if strings.Join(st.MediaAlts, "|") != "first, described|second, described" {
+				t.Errorf("alt texts after the edit = %q", st.MediaAlts)
+			}
+		})
 	}
 }
