@@ -18,6 +18,7 @@ type referenceCase struct {
 	URLs     [][]any `json:"urls"`     // url, start, end (UTF-16)
 	Mentions [][]any `json:"mentions"` // screen name, list slug, start, end
 	Hashtags [][]any `json:"hashtags"` // hashtag, start, end
+	Cashtags [][]any `json:"cashtags"` // cashtag, start, end
 }
 
 func loadReference(t *testing.T) []referenceCase {
@@ -105,6 +106,13 @@ func TestReferenceCorpus(t *testing.T) {
 		}
 		if g, w := asJSON(tags), asJSON(c.Hashtags); g != w {
 			fail("hashtags", c, g, w)
+		}
+		cash := [][]any{}
+		for _, e := range ExtractCashtags(c.Text) {
+			cash = append(cash, []any{e.Value, e.UTF16Start, e.UTF16End})
+		}
+		if g, w := asJSON(cash), asJSON(c.Cashtags); g != w {
+			fail("cashtags", c, g, w)
 		}
 	}
 	if len(failures) > 0 {

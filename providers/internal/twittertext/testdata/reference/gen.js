@@ -20,7 +20,7 @@ const frags = ["a", "b", "z", "Q", "9", "0", " ", "  ", "\n", ".", "..", ",", "!
   "中", "文", "日本語", "。", "，", "한국", "ไทย", "עברית", "پاکستان", "\u3000", "\u00A0", "\u2028", "\u200B",
   "\u202A", "\u202C", "\u2066", "\u2069", "\u061C", "\u200E", "\uFFFE", "\uFEFF", "\uFFFF",
   "RT", "rt", "RT:", "@user", "＠user", "@user_name_that_is_very_long", "/list-name", "/7x", "#tag", "＃tag", "#1", "#_",
-  "#tag1", "#タグ", "#\uFE0F", "#\u20E3",
+  "#tag1", "#タグ", "#\uFE0F", "#\u20E3", "$TWTR", "$BRK.A", "$a_bc", "$toolongx", "$",
   "😷", "👍", "🏽", "👍🏽", "✌", "✌️", "✌🏿", "👨‍👩‍👧‍👦", "👨‍⚕️", "👩🏾‍🚀", "🇺🇸", "🇺", "1⃣", "1️⃣", "#️⃣", "©", "©️", "™",
   "‼", "↔️", "☺", "☺︎", "☺️", "\uFE0F", "\uFE0E", "🏳️‍🌈", "🏳‍🌈", "🏴󠁧󠁢󠁳󠁣󠁴󠁿", "🀄", "🀄️", "⌚︎", "🅰", "𠀡", "𝐀"];
 
@@ -46,6 +46,7 @@ function add(count, min, spread) {
       urls: tt.extractUrlsWithIndices(s).map(u => [u.url, u.indices[0], u.indices[1]]),
       mentions: tt.extractMentionsOrListsWithIndices(s).map(m => [m.screenName, m.listSlug, m.indices[0], m.indices[1]]),
       hashtags: tt.extractHashtagsWithIndices(s).map(h => [h.hashtag, h.indices[0], h.indices[1]]),
+      cashtags: tt.extractCashtagsWithIndices(s).map(c => [c.cashtag, c.indices[0], c.indices[1]]),
     }));
   }
 }
