@@ -9,7 +9,8 @@ import (
 // which twitter-text's parseTweet uses, from the Unicode emoji data instead
 // of a fixed list. At each position, in this order:
 //
-//  1. the longest RGI ZWJ sequence (a family, "woman astronaut", …);
+//  1. the longest RGI ZWJ sequence (a family, "woman astronaut", …), or
+//     the legacy form of "eye in speech bubble" twemoji also knows;
 //  2. a keycap: # * or 0-9, an optional U+FE0F, then U+20E3;
 //  3. © ® ™ ♟ only when followed by U+FE0F (they are common as plain text);
 //  4. an RGI tag sequence (England, Scotland, Wales), an RGI flag (a pair of
@@ -27,10 +28,9 @@ import (
 // twemoji's list, newer emoji count as emoji too.
 
 const (
-	vs15   = 0xFE0E
-	vs16   = 0xFE0F
-	zwj    = 0x200D
-	keycap = 0x20E3
+	vs15   = 0xFE0E // VARIATION SELECTOR-15: text presentation
+	vs16   = 0xFE0F // VARIATION SELECTOR-16: emoji presentation
+	keycap = 0x20E3 // COMBINING ENCLOSING KEYCAP
 )
 
 // sequenceIndex maps a first code point to the sequences starting with it,
