@@ -43,6 +43,7 @@ func commands() []command {
 		{"ledger", "export|verify [-c config.yaml]", "dump the ledger as JSON lines, or check its invariants", (*cli).ledger},
 		{"version", "", "print the version", (*cli).version},
 		{"help", "", "this help", (*cli).help},
+		{"healthcheck", "[-c config.yaml]", "", (*cli).healthcheck}, // no summary: hidden
 	}
 }
 
@@ -72,6 +73,9 @@ func (c *cli) usage(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Usage:")
 	for _, cmd := range commands() {
+		if cmd.summary == "" {
+			continue // hidden: the container's HEALTHCHECK, not for people
+		}
 		fmt.Fprintf(w, "  dualpower %-9s %s\n", cmd.name, cmd.args)
 		fmt.Fprintf(w, "      %s\n", cmd.summary)
 	}
