@@ -20,6 +20,10 @@ import (
 // stream's own copy of a post the catch-up poll already emitted is dropped.
 const recentIDs = 1024
 
+// maxRateLimitWait bounds how long the stream waits for a rate limit's
+// reset before it tries again (a server could name any time).
+const maxRateLimitWait = 15 * time.Minute
+
 // Stream delivers the account's events to emit until ctx ends, over the
 // WebSocket user stream (/api/v1/streaming?stream=user on the configured
 // server's scheme and host; urls.streaming is not trusted, as GoToSocial
@@ -27,7 +31,7 @@ const recentIDs = 1024
 //
 // It supervises the connection itself: reconnects with exponential backoff
 // and jitter (1 s doubling to 60 s, reset after a connection that stayed up a
-// minute), pings the server and gives up on a connection silent for longer
+// minute; a rate limit waits for its reset, at most 15 minutes), pings the server and gives up on a connection silent for longer
 // than the read timeout (a half-open connection is noticed), and after every
 // connect — and after a failed one, so that a server without streaming still
 // delivers — polls from the newest polled cursor (starting at cursor) and
@@ -65,6 +69,9 @@ func (p *Provider) Stream(ctx context.Context, cursor string, emit func(context.
 			bo.reset()
 		}
 		wait := bo.next()
+		if reset := providers.ResetOf(err); errors.Is(err, providers.ErrRateLimited) && reset.After(p.now().Add(wait)) {
+			wait = min(reset.Sub(p.now()), maxRateLimitWait)
+		}
 		log.Debug().Err(err).Dur("wait", wait).Msg("mastodon stream: reconnecting")
 		t := time.NewTimer(wait)
 		select {

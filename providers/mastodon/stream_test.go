@@ -431,3 +431,28 @@ func TestBackoff(t *testing.T) {
 		t.Errorf("after reset, wait = %s, want in [500ms, 1s]", d)
 	}
 }
+
+// TestStreamWaitsForRateLimitReset: a 429 on connecting makes the stream
+// wait for the reset the server names, not just its (short) backoff.
+func TestStreamWaitsForRateLimitReset(t *testing.T) {
+	dials := make(chan time.Time, 8)
+	const wait = 400 * time.Millisecond
+	p, _ := miniServer(t, func(w http.ResponseWriter, r *http.Request) {
+		dials <- time.Now()
+		w.Header().Set("X-RateLimit-Reset", time.Now().Add(wait).UTC().Format(time.RFC3339Nano))
+		w.WriteHeader(http.StatusTooManyRequests)
+		_, _ = io.WriteString(w, `{"error":"Too many requests"}`)
+	})
+	runStream(t, p, "", newRecorder().emit)
+	var at [2]time.Time
+	for i := range at {
+		select {
+		case at[i] = <-dials:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("dial %d did not happen", i+1)
+		}
+	}
+	if gap := at[1].Sub(at[0]); gap < wait-50*time.Millisecond {
+		t.Errorf("redialled %s after a 429 whose reset was %s away (backoff is 10-50 ms)", gap, wait)
+	}
+}
