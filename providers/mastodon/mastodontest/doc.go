@@ -7,15 +7,16 @@
 // against the OpenAPI spec in shared/specs/mastodon-api) and the real error
 // bodies:
 //
-//   - accounts: verify_credentials, an account, its statuses with
-//     max_id/min_id/since_id paging and Link headers;
+//   - accounts: verify_credentials, an account, lookup by acct, its
+//     statuses with max_id/min_id/since_id paging and Link headers;
 //   - instance v1 and v2 with the configured limits;
-//   - statuses: create (form or JSON, Idempotency-Key), get, edit, delete,
-//     reblog, unreblog;
+//   - statuses: create (form or JSON, Idempotency-Key), get, source,
+//     history, edit, delete, reblog, unreblog;
 //   - media: v2 upload (202 and 206 while video is processing), v1 upload,
 //     get, update; uploaded files are served back at their URL;
 //   - streaming: WebSocket and (Mastodon only) SSE user streams, health;
-//   - OAuth: apps, authorize (always approved), token, revoke.
+//   - OAuth: apps, apps/verify_credentials, authorize (always approved),
+//     token, revoke.
 //
 // Every API answer carries X-RateLimit-* headers and is subject to the
 // knobs: FailNext, RateLimitNext, Revoke (which also closes the token's

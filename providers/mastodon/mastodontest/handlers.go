@@ -15,11 +15,14 @@ func (s *Server) routes() http.Handler {
 	}
 	h("GET /api/v1/accounts/verify_credentials", authUser, "read:accounts", s.handleVerifyCredentials)
 	h("GET /api/v1/accounts/{id}", authOptional, "read:accounts", s.handleAccount)
+	h("GET /api/v1/accounts/lookup", authOptional, "read:accounts", s.handleLookup)
 	h("GET /api/v1/accounts/{id}/statuses", authOptional, "read:statuses", s.handleAccountStatuses)
 	h("GET /api/v1/instance", authOptional, "", s.handleInstanceV1)
 	h("GET /api/v2/instance", authOptional, "", s.handleInstanceV2)
 
 	h("GET /api/v1/statuses/{id}", authOptional, "read:statuses", s.handleStatusGet)
+	h("GET /api/v1/statuses/{id}/source", authUser, "read:statuses", s.handleStatusSource)
+	h("GET /api/v1/statuses/{id}/history", authOptional, "read:statuses", s.handleStatusHistory)
 	h("POST /api/v1/statuses", authUser, "write:statuses", s.handleStatusCreate)
 	h("PUT /api/v1/statuses/{id}", authUser, "write:statuses", s.handleStatusEdit)
 	h("DELETE /api/v1/statuses/{id}", authUser, "write:statuses", s.handleStatusDelete)
@@ -36,6 +39,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /api/v1/streaming/{stream...}", s.handleSSE)
 
 	h("POST /api/v1/apps", authNone, "", s.handleCreateApp)
+	h("GET /api/v1/apps/verify_credentials", authOptional, "", s.handleVerifyApp)
 	h("GET /oauth/authorize", authNone, "", s.handleAuthorize)
 	h("POST /oauth/token", authNone, "", s.handleToken)
 	h("POST /oauth/revoke", authNone, "", s.handleRevoke)
@@ -60,6 +64,30 @@ func (s *Server) handleVerifyCredentials(w http.ResponseWriter, r *http.Request,
 func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request, c *call) {
 	s.mu.Lock()
 	a := s.accounts[r.PathValue("id")]
+	if a == nil {
+		s.mu.Unlock()
+		s.notFound(w)
+		return
+	}
+	body := s.accountJSONLocked(a)
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, body)
+}
+
+// handleLookup finds an account by acct: "bob" or "bob@social.example"
+// for a local one, "bob@remote.example" for a remote one the server knows.
+func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request, c *call) {
+	acct := strings.TrimPrefix(r.URL.Query().Get("acct"), "@")
+	user, host, _ := strings.Cut(acct, "@")
+	s.mu.Lock()
+	var a *account
+	if host == "" || strings.EqualFold(host, s.opt.Domain) {
+		if u := s.users[strings.ToLower(user)]; u != nil {
+			a = u.acct
+		}
+	} else {
+		a = s.remotes[strings.ToLower(acct)]
+	}
 	if a == nil {
 		s.mu.Unlock()
 		s.notFound(w)
@@ -321,6 +349,52 @@ func (s *Server) handleStatusGet(w http.ResponseWriter, r *http.Request, c *call
 	body := s.statusJSONLocked(st, c.user)
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, body)
+}
+
+// handleStatusSource answers the source of the caller's own status: the
+// text as typed, for an edit form.
+func (s *Server) handleStatusSource(w http.ResponseWriter, r *http.Request, c *call) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.statuses[r.PathValue("id")]
+	if st == nil || st.deleted || !s.visibleLocked(st, c.user) {
+		s.notFound(w)
+		return
+	}
+	if st.author != c.user {
+		s.writeError(w, http.StatusForbidden, "This action is not allowed")
+		return
+	}
+	writeJSON(w, http.StatusOK, apiStatusSource{ID: st.id, Text: st.text, SpoilerText: st.spoiler})
+}
+
+// handleStatusHistory answers every version of a status, oldest first; a
+// status never edited has one.
+func (s *Server) handleStatusHistory(w http.ResponseWriter, r *http.Request, c *call) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.statuses[r.PathValue("id")]
+	if st == nil || st.deleted || !s.visibleLocked(st, c.user) {
+		s.notFound(w)
+		return
+	}
+	versions := st.history
+	if len(versions) == 0 {
+		versions = []snapshot{st.snapshot(st.created)}
+	}
+	out := make([]apiStatusEdit, 0, len(versions))
+	for _, v := range versions {
+		e := apiStatusEdit{Content: v.content, SpoilerText: v.spoiler, Sensitive: v.sensitive, CreatedAt: formatTime(v.at),
+			Account: s.accountJSONLocked(st.author.acct), MediaAttachments: []apiMedia{}, Emojis: []apiEmoji{}}
+		for _, m := range v.media {
+			e.MediaAttachments = append(e.MediaAttachments, s.mediaJSONLocked(m))
+		}
+		for _, code := range v.emojis {
+			e.Emojis = append(e.Emojis, s.emojiJSON(code))
+		}
+		out = append(out, e)
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 // inputFrom reads a create or edit request's parameters.

@@ -114,6 +114,17 @@ func (s *Server) handleCreateApp(w http.ResponseWriter, r *http.Request, c *call
 	})
 }
 
+// handleVerifyApp answers the application a token belongs to.
+func (s *Server) handleVerifyApp(w http.ResponseWriter, r *http.Request, c *call) {
+	if c.tok == nil {
+		s.unauthorized(w, "The access token is invalid")
+		return
+	}
+	a := c.tok.app
+	writeJSON(w, http.StatusOK, apiApp{ID: a.id, Name: a.name, Website: a.website, Scopes: a.scopes,
+		RedirectURI: strings.Join(a.redirectURIs, "\n"), RedirectURIs: a.redirectURIs, VapidKey: "BFakeVapidKey="})
+}
+
 // AuthorizeCode approves app clientID for alice, as if she clicked
 // "Authorize" in the browser, and returns the code the out-of-band page
 // would show. It returns "" for an unknown client.

@@ -113,11 +113,16 @@ func exercise(t *testing.T, s *Server) []streamMessage {
 	do(t, s, "GET", "/api/v1/statuses/"+a.ID, tok, nil)
 	do(t, s, "GET", "/api/v1/statuses/"+a.ID, "", nil)
 	do(t, s, "GET", "/api/v1/statuses/0", tok, nil)
+	do(t, s, "GET", "/api/v1/statuses/"+a.ID+"/source", tok, nil)
+	do(t, s, "GET", "/api/v1/accounts/lookup?acct=bob", "", nil)
+	do(t, s, "GET", "/api/v1/accounts/lookup?acct=carol@other.example", "", nil)
+	do(t, s, "GET", "/api/v1/apps/verify_credentials", tok, nil)
 	do(t, s, "PUT", "/api/v1/statuses/"+a.ID, tok, map[string]any{
 		"status": "edited", "media_ids": []string{img.ID}, "spoiler_text": "", "sensitive": false,
 		"media_attributes": []map[string]string{{"id": img.ID, "description": "edited alt"}},
 	})
 	do(t, s, "PUT", "/api/v1/statuses/"+a.ID, bob.Token, map[string]any{"status": "not mine"})
+	do(t, s, "GET", "/api/v1/statuses/"+a.ID+"/history", tok, nil)
 	theirs := bob.PostAsUser("bob's", "")
 	do(t, s, "POST", "/api/v1/statuses/"+theirs+"/reblog", tok, map[string]any{"visibility": "public"})
 	do(t, s, "POST", "/api/v1/statuses/"+theirs+"/reblog", tok, nil)

@@ -27,6 +27,21 @@ type status struct {
 	app        *app
 	replies    int
 	reblogs    map[*User]*status // live reblogs of this status, by reblogger
+	history    []snapshot        // every version once edited, oldest first
+}
+
+// snapshot is one version of an edited status, for its history.
+type snapshot struct {
+	content, spoiler string
+	sensitive        bool
+	media            []*media
+	emojis           []string
+	at               time.Time
+}
+
+func (st *status) snapshot(at time.Time) snapshot {
+	return snapshot{content: st.r.content, spoiler: st.spoiler, sensitive: st.sensitive,
+		media: append([]*media(nil), st.media...), emojis: st.r.emojis, at: at}
 }
 
 // apiErr is an answer other than success from the shared logic.
@@ -310,6 +325,9 @@ func (s *Server) editLocked(u *User, id string, in postInput) (*status, *apiErr)
 	if !changed {
 		return st, nil
 	}
+	if len(st.history) == 0 {
+		st.history = append(st.history, st.snapshot(st.created))
+	}
 	for _, m := range st.media {
 		if !contains(atts, m) {
 			m.status = nil
@@ -322,6 +340,7 @@ func (s *Server) editLocked(u *User, id string, in postInput) (*status, *apiErr)
 	st.r = render(s.opt.Flavor, s.opt.Domain, text, s.resolveLocked, func(c string) bool { return s.emojis[c] })
 	st.edited = s.opt.Now()
 	st.editCount++
+	st.history = append(st.history, st.snapshot(st.edited))
 	s.streamLocked(u, "status.update", s.statusJSONLocked(st, u))
 	return st, nil
 }

@@ -372,3 +372,63 @@ func TestFakeInterface(t *testing.T) {
 		})
 	}
 }
+
+func TestSourceHistoryLookup(t *testing.T) {
+	clock := newClock()
+	s := New(t, Options{Now: clock.Now})
+	bob := s.CreateUser("bob")
+	id := s.Post(PostOpts{Text: "first #v1", SpoilerText: "cw"})
+
+	var src apiStatusSource
+	r := do(t, s, "GET", "/api/v1/statuses/"+id+"/source", s.Token(), nil)
+	mustStatus(t, r, 200)
+	r.json(t, &src)
+	if src.ID != id || src.Text != "first #v1" || src.SpoilerText != "cw" {
+		t.Errorf("source %+v", src)
+	}
+	mustStatus(t, do(t, s, "GET", "/api/v1/statuses/"+id+"/source", bob.Token, nil), 403)
+
+	var hist []apiStatusEdit
+	do(t, s, "GET", "/api/v1/statuses/"+id+"/history", "", nil).json(t, &hist)
+	if len(hist) != 1 {
+		t.Fatalf("history of an unedited status: %d versions, want 1", len(hist))
+	}
+	clock.Advance(time.Minute)
+	s.Edit(id, PostOpts{Text: "second"})
+	clock.Advance(time.Minute)
+	s.Edit(id, PostOpts{Text: "third"})
+	do(t, s, "GET", "/api/v1/statuses/"+id+"/history", "", nil).json(t, &hist)
+	if len(hist) != 3 || !strings.Contains(hist[0].Content, "first") || hist[2].Content != "<p>third</p>" || hist[0].SpoilerText != "cw" || hist[1].SpoilerText != "" {
+		t.Fatalf("history %+v", hist)
+	}
+	if hist[0].CreatedAt >= hist[1].CreatedAt || hist[1].CreatedAt >= hist[2].CreatedAt {
+		t.Errorf("history not in time order: %s %s %s", hist[0].CreatedAt, hist[1].CreatedAt, hist[2].CreatedAt)
+	}
+
+	s.PostAsUser("hi @carol@other.example", "")
+	for _, tt := range []struct {
+		acct string
+		want string
+	}{{"bob", bob.ID}, {"bob@social.example", bob.ID}, {"@alice", s.AccountID()}, {"carol@other.example", ""}, {"nobody", ""}} {
+		r := do(t, s, "GET", "/api/v1/accounts/lookup?acct="+tt.acct, "", nil)
+		if tt.acct == "nobody" {
+			mustStatus(t, r, 404)
+			continue
+		}
+		mustStatus(t, r, 200)
+		var a apiAccount
+		r.json(t, &a)
+		if tt.want != "" && a.ID != tt.want || tt.want == "" && a.Acct != "carol@other.example" {
+			t.Errorf("lookup %s: %+v", tt.acct, a)
+		}
+	}
+
+	r = do(t, s, "GET", "/api/v1/apps/verify_credentials", s.Token(), nil)
+	mustStatus(t, r, 200)
+	var app apiApp
+	r.json(t, &app)
+	if app.Name != "Web" {
+		t.Errorf("app %+v", app)
+	}
+	mustStatus(t, do(t, s, "GET", "/api/v1/apps/verify_credentials", "", nil), 401)
+}

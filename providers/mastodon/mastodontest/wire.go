@@ -192,3 +192,29 @@ type streamMessage struct {
 	Event   string   `json:"event"`
 	Payload string   `json:"payload"`
 }
+
+type apiStatusSource struct {
+	ID          string `json:"id"`
+	Text        string `json:"text"`
+	SpoilerText string `json:"spoiler_text"`
+}
+
+type apiStatusEdit struct {
+	Content          string     `json:"content"`
+	SpoilerText      string     `json:"spoiler_text"`
+	Sensitive        bool       `json:"sensitive"`
+	CreatedAt        string     `json:"created_at"`
+	Account          apiAccount `json:"account"`
+	MediaAttachments []apiMedia `json:"media_attachments"`
+	Emojis           []apiEmoji `json:"emojis"`
+}
+
+type apiApp struct {
+	ID           string   `json:"id"`
+	Name         string   `json:"name"`
+	Website      *string  `json:"website"`
+	Scopes       []string `json:"scopes"`
+	RedirectURI  string   `json:"redirect_uri"`
+	RedirectURIs []string `json:"redirect_uris"`
+	VapidKey     string   `json:"vapid_key"`
+}
