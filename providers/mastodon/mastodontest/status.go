@@ -537,6 +537,15 @@ func (s *Server) emojiJSON(code string) apiEmoji {
 	return apiEmoji{Shortcode: code, URL: u, StaticURL: u, VisibleInPicker: true}
 }
 
+// statusURL is a status's web page: /@user/ID on Mastodon,
+// /@user/statuses/ID on GoToSocial.
+func (s *Server) statusURL(st *status) string {
+	if s.opt.Flavor == GoToSocial {
+		return st.author.acct.url + "/statuses/" + st.id
+	}
+	return st.author.acct.url + "/" + st.id
+}
+
 // statusJSONLocked renders st as viewer sees it (viewer may be nil).
 func (s *Server) statusJSONLocked(st *status, viewer *User) apiStatus {
 	out := apiStatus{
@@ -546,7 +555,7 @@ func (s *Server) statusJSONLocked(st *status, viewer *User) apiStatus {
 		SpoilerText:      st.spoiler,
 		Visibility:       st.visibility,
 		URI:              st.author.acct.uri + "/statuses/" + st.id,
-		URL:              strPtr(st.author.acct.url + "/" + st.id),
+		URL:              strPtr(s.statusURL(st)),
 		RepliesCount:     st.replies,
 		ReblogsCount:     len(st.reblogs),
 		Content:          st.r.content,
