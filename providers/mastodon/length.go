@@ -65,14 +65,22 @@ func findURLs(text string) []span {
 	return out
 }
 
-// trimURLEnd drops trailing punctuation and unbalanced closing brackets.
+// trimURLEnd drops what Mastodon's URL pattern does not end a URL with:
+// punctuation ('&' and '=' may end a query), and unbalanced closing
+// brackets.
 func trimURLEnd(text string, start, end int) int {
+	inQuery := strings.Contains(text[start:end], "?")
 	for end > start {
 		r, size := utf8.DecodeLastRuneInString(text[start:end])
 		switch r {
-		case '.', ',', ':', ';', '!', '?', '\'', '"', '*':
+		case '.', ',', ':', ';', '!', '?', '\'', '"', '*', '$', '%', '~', '|', '@', '[', '「', '」':
 			end -= size
 			continue
+		case '&', '=':
+			if !inQuery {
+				end -= size
+				continue
+			}
 		case ')', ']', '}':
 			open := map[rune]rune{')': '(', ']': '[', '}': '{'}[r]
 			if strings.Count(text[start:end], string(open)) < strings.Count(text[start:end], string(r)) {

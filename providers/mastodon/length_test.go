@@ -21,6 +21,8 @@ func TestStatusLength(t *testing.T) {
 		{"trailing period is not url", "go https://example.com.", 3 + 23 + 1},
 		{"url in parens", "(https://example.com/x)", 1 + 23 + 1},
 		{"url with balanced parens", "https://en.wikipedia.org/wiki/Go_(language)", 23},
+		{"trailing at-sign and tilde", "https://example.com/a~@ x", 23 + len("~@ x")},
+		{"query may end in equals", "https://example.com/?a=", 23},
 		{"two urls", "https://a.example/1 https://b.example/2", 23 + 1 + 23},
 		{"remote mention counts as user", "@bob@other.example hi", len("@bob hi")},
 		{"local mention", "@bob hi", 7},

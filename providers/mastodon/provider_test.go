@@ -406,7 +406,13 @@ func TestLimitsRefreshAndStale(t *testing.T) {
 }
 
 func TestPollPagesForward(t *testing.T) {
-	p, srv := newFakeProvider(t, mastodontest.Options{RateLimit: -1})
+	for _, flavor := range []mastodontest.Flavor{mastodontest.Mastodon, mastodontest.GoToSocial} {
+		t.Run(flavor.String(), func(t *testing.T) { testPollPagesForward(t, flavor) })
+	}
+}
+
+func testPollPagesForward(t *testing.T, flavor mastodontest.Flavor) {
+	p, srv := newFakeProvider(t, mastodontest.Options{Flavor: flavor, RateLimit: -1})
 	first := srv.PostAsUser("post 0", "")
 	var ids []string
 	for i := 1; i <= 90; i++ {
