@@ -2,7 +2,6 @@ package mastodontest
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/dualpower/dualpower/providers/providertest"
 )
@@ -303,5 +302,3 @@ func (s *Server) Lookup(id string) (providertest.Stored, bool) { return s.lookup
 func (s *Server) Posts() int { return s.alice.Posts() }
 
 var _ providertest.Fake = (*Server)(nil)
-
-var _ = time.Second
