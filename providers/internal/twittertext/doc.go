@@ -11,8 +11,9 @@
 // to a weight without splitting a URL, an emoji sequence or a grapheme
 // cluster. ExtractURLs, ExtractMentions, ExtractMentionsOrLists,
 // ExtractReply, ExtractHashtags and ExtractCashtags are twitter-text's
-// extractors; ExtractURLsWithProtocol finds the URLs Mastodon counts at a
-// fixed length.
+// extractors, and ExtractEntities all of them at once with overlaps removed,
+// as X links them; ExtractURLsWithProtocol finds the URLs Mastodon counts at
+// a fixed length.
 //
 // The port is written from twitter-text's rules, not copied, and checked
 // against its conformance files (shared/specs/twitter-text: all 44

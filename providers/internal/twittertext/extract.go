@@ -2,12 +2,36 @@ package twittertext
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 	"unicode"
 )
 
-// Entity is something found in a text: a URL, a mention or a hashtag.
+// Kind says what an Entity is.
+type Kind int
+
+// The kinds of entities.
+const (
+	URL     Kind = iota // Value is the URL
+	Mention             // Value is the screen name; ListSlug is set for a list
+	Hashtag             // Value is the tag without '#'
+	Cashtag             // Value is the symbol without '$'
+)
+
+var kindNames = [...]string{"url", "mention", "hashtag", "cashtag"}
+
+func (k Kind) String() string {
+	if k >= 0 && int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "kind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// Entity is something found in a text: a URL, a mention, a hashtag or a
+// cashtag.
 type Entity struct {
+	// Kind is what the entity is.
+	Kind Kind
 	// Start and End are byte offsets in the text as given: text[Start:End]
 	// is the entity as written, with its '@' or '#'.
 	Start, End int
@@ -22,8 +46,8 @@ type Entity struct {
 	ListSlug string
 }
 
-func (t *text) entity(start, end int, value string) Entity {
-	return Entity{Start: t.off[start], End: t.off[end], UTF16Start: t.u16[start], UTF16End: t.u16[end], Value: value}
+func (t *text) entity(kind Kind, start, end int, value string) Entity {
+	return Entity{Kind: kind, Start: t.off[start], End: t.off[end], UTF16Start: t.u16[start], UTF16End: t.u16[end], Value: value}
 }
 
 // ExtractURLs returns the URLs of text, with or without a protocol, as
@@ -33,7 +57,7 @@ func ExtractURLs(text string) []Entity {
 	t := newText(text)
 	var out []Entity
 	for _, u := range extractURLs(t) {
-		out = append(out, t.entity(u.start, u.end, u.value))
+		out = append(out, t.entity(URL, u.start, u.end, u.value))
 	}
 	return out
 }
@@ -45,7 +69,7 @@ func ExtractURLsWithProtocol(text string) []Entity {
 	t := newText(text)
 	var out []Entity
 	for _, u := range findURLs(t, false) {
-		out = append(out, t.entity(u.start, u.end, u.value))
+		out = append(out, t.entity(URL, u.start, u.end, u.value))
 	}
 	return out
 }
@@ -159,13 +183,13 @@ func extractMentionsOrLists(t *text) []Entity {
 		for end < len(t.r) && end-name < maxScreenNameLength && isScreenNameChar(t.r[end]) {
 			end++
 		}
-		e := t.entity(at, end, t.slice(name, end))
+		e := t.entity(Mention, at, end, t.slice(name, end))
 		if t.at(end) == '/' && isASCIILetter(t.at(end+1)) {
 			slug := end + 2
 			for slug < len(t.r) && slug-(end+1) < maxListSlugLength && (isScreenNameChar(t.r[slug]) || t.r[slug] == '-') {
 				slug++
 			}
-			e = t.entity(at, slug, e.Value)
+			e = t.entity(Mention, at, slug, e.Value)
 			e.ListSlug = t.slice(end, slug)
 			end = slug
 		}
@@ -229,7 +253,7 @@ func ExtractReply(text string) (e Entity, ok bool) {
 	if end == i+1 || mentionEndsBadly(t, end) {
 		return Entity{}, false
 	}
-	return t.entity(i, end, t.slice(i+1, end)), true
+	return t.entity(Mention, i, end, t.slice(i+1, end)), true
 }
 
 // Hashtags.
@@ -287,7 +311,7 @@ func extractHashtags(t *text) []Entity {
 		}
 		after := t.at(end)
 		if !isHashSign(after) && !(after == ':' && t.at(end+1) == '/' && t.at(end+2) == '/') {
-			out = append(out, t.entity(hash, end, t.slice(hash+1, end)))
+			out = append(out, t.entity(Hashtag, hash, end, t.slice(hash+1, end)))
 		}
 		s = end
 	}
@@ -344,37 +368,60 @@ func ExtractHashtags(text string) []Entity {
 	if len(tags) == 0 {
 		return nil
 	}
-	urls := extractURLs(t)
-	if len(urls) == 0 {
+	var all []Entity
+	for _, u := range extractURLs(t) {
+		all = append(all, t.entity(URL, u.start, u.end, u.value))
+	}
+	if len(all) == 0 {
 		return tags
 	}
-	type span struct {
-		start, end int
-		tag        int // index in tags, -1 for a URL
-	}
-	spans := make([]span, 0, len(tags)+len(urls))
-	for i, e := range tags {
-		spans = append(spans, span{e.UTF16Start, e.UTF16End, i})
-	}
-	for _, u := range urls {
-		spans = append(spans, span{t.u16[u.start], t.u16[u.end], -1})
-	}
-	sort.SliceStable(spans, func(i, j int) bool { return spans[i].start < spans[j].start })
 	var out []Entity
-	prev := spans[0]
-	if prev.tag >= 0 {
-		out = append(out, tags[prev.tag])
-	}
-	for _, s := range spans[1:] {
-		if prev.end > s.start {
-			continue // overlaps the entity kept before it
-		}
-		prev = s
-		if s.tag >= 0 {
-			out = append(out, tags[s.tag])
+	for _, e := range removeOverlaps(append(tags, all...)) {
+		if e.Kind == Hashtag {
+			out = append(out, e)
 		}
 	}
 	return out
+}
+
+// removeOverlaps is twitter-text's removeOverlappingEntities: entities in
+// order of their start (ties keep their order), each dropped when it starts
+// before the end of the last one kept.
+func removeOverlaps(es []Entity) []Entity {
+	sort.SliceStable(es, func(i, j int) bool { return es[i].Start < es[j].Start })
+	out := es[:0]
+	for _, e := range es {
+		if n := len(out); n > 0 && out[n-1].End > e.Start {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// ExtractEntities returns the URLs, mentions (and list mentions), hashtags
+// and cashtags of text in text order, as twitter-text's
+// extractEntitiesWithIndices does: where two overlap, the one that starts
+// first is kept (on a tie, a URL before a mention before a hashtag before a
+// cashtag). This is what X links in a post: "https://host/@user" is a URL,
+// not a mention.
+func ExtractEntities(text string) []Entity {
+	t := newText(text)
+	var all []Entity
+	for _, u := range extractURLs(t) {
+		all = append(all, t.entity(URL, u.start, u.end, u.value))
+	}
+	if containsAtSign(text) {
+		all = append(all, extractMentionsOrLists(t)...)
+	}
+	if containsHashSign(text) {
+		all = append(all, extractHashtags(t)...)
+	}
+	all = append(all, ExtractCashtags(text)...)
+	if len(all) == 0 {
+		return nil
+	}
+	return removeOverlaps(all)
 }
 
 func containsHashSign(s string) bool {
@@ -453,7 +500,7 @@ func ExtractCashtags(text string) []Entity {
 			s++
 			continue
 		}
-		out = append(out, t.entity(dollar, end, t.slice(dollar+1, end)))
+		out = append(out, t.entity(Cashtag, dollar, end, t.slice(dollar+1, end)))
 		s = end
 	}
 	return out

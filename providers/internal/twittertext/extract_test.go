@@ -208,3 +208,24 @@ func TestHashtagLetters(t *testing.T) {
 		})
 	}
 }
+
+func TestExtractEntities(t *testing.T) {
+	text := "RT @alice: see https://social.example.org/@bob #news $TWTR @carol/list"
+	var got []string
+	for _, e := range ExtractEntities(text) {
+		if text[e.Start:e.End] == "" {
+			t.Fatalf("empty entity %+v", e)
+		}
+		got = append(got, e.Kind.String()+":"+e.Value+e.ListSlug)
+	}
+	want := []string{"mention:alice", "url:https://social.example.org/@bob", "hashtag:news", "cashtag:TWTR", "mention:carol/list"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("ExtractEntities = %q, want %q", got, want)
+	}
+	if ExtractEntities("nothing here") != nil {
+		t.Error("entities in plain text")
+	}
+	if s := Kind(9).String(); s != "kind(9)" {
+		t.Errorf("Kind(9) = %q", s)
+	}
+}

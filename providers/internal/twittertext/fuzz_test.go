@@ -133,6 +133,8 @@ func FuzzExtract(f *testing.F) {
 		check("mention", ExtractMentionsOrLists(s), hasPrefix("@", "＠"))
 		check("hashtag", ExtractHashtags(s), hasPrefix("#", "＃"))
 		check("url", ExtractURLs(s), func(string) bool { return true })
+		check("cashtag", ExtractCashtags(s), hasPrefix("$"))
+		check("entity", ExtractEntities(s), func(string) bool { return true })
 		for _, e := range ExtractMentions(s) {
 			if len(e.Value) == 0 || len(e.Value) > maxScreenNameLength || e.ListSlug != "" {
 				t.Fatalf("mention %+v in %+q", e, s)

@@ -19,6 +19,7 @@ type referenceCase struct {
 	Mentions [][]any `json:"mentions"` // screen name, list slug, start, end
 	Hashtags [][]any `json:"hashtags"` // hashtag, start, end
 	Cashtags [][]any `json:"cashtags"` // cashtag, start, end
+	Entities [][]any `json:"entities"` // kind, value (a list mention with its slug), start, end
 }
 
 func loadReference(t *testing.T) []referenceCase {
@@ -113,6 +114,13 @@ func TestReferenceCorpus(t *testing.T) {
 		}
 		if g, w := asJSON(cash), asJSON(c.Cashtags); g != w {
 			fail("cashtags", c, g, w)
+		}
+		entities := [][]any{}
+		for _, e := range ExtractEntities(c.Text) {
+			entities = append(entities, []any{e.Kind.String(), e.Value + e.ListSlug, e.UTF16Start, e.UTF16End})
+		}
+		if g, w := asJSON(entities), asJSON(c.Entities); g != w {
+			fail("entities", c, g, w)
 		}
 	}
 	if len(failures) > 0 {

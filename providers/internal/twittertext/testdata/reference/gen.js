@@ -47,6 +47,11 @@ function add(count, min, spread) {
       mentions: tt.extractMentionsOrListsWithIndices(s).map(m => [m.screenName, m.listSlug, m.indices[0], m.indices[1]]),
       hashtags: tt.extractHashtagsWithIndices(s).map(h => [h.hashtag, h.indices[0], h.indices[1]]),
       cashtags: tt.extractCashtagsWithIndices(s).map(c => [c.cashtag, c.indices[0], c.indices[1]]),
+      entities: tt.extractEntitiesWithIndices(s).map(e =>
+        e.url !== undefined ? ["url", e.url, e.indices[0], e.indices[1]]
+          : e.screenName !== undefined ? ["mention", e.screenName + e.listSlug, e.indices[0], e.indices[1]]
+          : e.hashtag !== undefined ? ["hashtag", e.hashtag, e.indices[0], e.indices[1]]
+          : ["cashtag", e.cashtag, e.indices[0], e.indices[1]]),
     }));
   }
 }
