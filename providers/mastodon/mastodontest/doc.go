@@ -44,10 +44,12 @@
 // content HTML the way the flavor renders it: paragraphs, line breaks,
 // shortened links, h-card mentions, hashtags, custom emoji.
 //
-// Caveats: there are no follows, favourites, polls, notifications, home
-// timeline or per-endpoint rate limits (Mastodon's stricter budgets for
-// paging, media and deletes): one budget per token (GoToSocial: per IP)
-// covers every request. Private and direct statuses are visible to their
+// Rate limits: one budget per token (GoToSocial: per client IP) covers
+// every request; Options.StrictRateLimits adds Mastodon's stricter budgets
+// for paging, uploads and deletes.
+//
+// Caveats: there are no follows, favourites, polls, notifications or home
+// timeline. Private and direct statuses are visible to their
 // author (and, for direct, to those they mention) only. Every remote
 // @user@host resolves to a remote account; local mentions of unknown
 // users stay plain text. Language is never detected: it is what the

@@ -279,3 +279,48 @@ func TestUnknownRoute(t *testing.T) {
 	}
 	mustStatus(t, do(t, s, "GET", "/api/v1/accounts/000", "", nil), 404)
 }
+
+func TestStrictRateLimits(t *testing.T) {
+	clock := newClock() // 15:00
+	s := New(t, Options{Now: clock.Now, StrictRateLimits: true})
+	var ids []string
+	for range 31 {
+		ids = append(ids, s.PostAsUser("to delete", ""))
+	}
+	for i, id := range ids {
+		r := do(t, s, "DELETE", "/api/v1/statuses/"+id, s.Token(), nil)
+		if i < 30 {
+			mustStatus(t, r, 200)
+			if got := r.header.Get("X-RateLimit-Limit"); got != "30" || r.header.Get("X-RateLimit-Remaining") != strconv.Itoa(29-i) {
+				t.Fatalf("delete %d: limit %s remaining %s, want the delete budget", i, got, r.header.Get("X-RateLimit-Remaining"))
+			}
+			continue
+		}
+		mustStatus(t, r, 429)
+		if r.header.Get("X-RateLimit-Reset") != "2026-11-25T15:30:00.000Z" {
+			t.Errorf("reset %s, want the end of the 30-minute window", r.header.Get("X-RateLimit-Reset"))
+		}
+	}
+	// Other requests still have their budget, and say so.
+	r := do(t, s, "GET", "/api/v1/accounts/verify_credentials", s.Token(), nil)
+	mustStatus(t, r, 200)
+	if r.header.Get("X-RateLimit-Limit") != "300" {
+		t.Errorf("general limit %s", r.header.Get("X-RateLimit-Limit"))
+	}
+	for i := range 31 {
+		r := upload(t, s, "/api/v2/media", s.Token(), "image/png", PNG(), nil)
+		if want := 200; i == 30 {
+			mustStatus(t, r, 429)
+		} else {
+			mustStatus(t, r, want)
+		}
+	}
+	clock.Advance(30 * time.Minute)
+	mustStatus(t, do(t, s, "DELETE", "/api/v1/statuses/"+ids[30], s.Token(), nil), 200)
+
+	// Without the option, only the general budget applies.
+	plain := New(t, Options{})
+	for range 31 {
+		mustStatus(t, upload(t, plain, "/api/v2/media", plain.Token(), "image/png", PNG(), nil), 200)
+	}
+}

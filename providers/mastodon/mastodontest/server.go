@@ -57,6 +57,11 @@ type Options struct {
 	RateLimit int
 	// RateWindow is the rate-limit period. Default 5 minutes.
 	RateWindow time.Duration
+	// StrictRateLimits adds Mastodon's stricter budgets on top (Mastodon
+	// flavor): paging requests (max_id, min_id or since_id) 300 per 15
+	// minutes, media uploads 30 per 30 minutes, deletes and unreblogs 30
+	// per 30 minutes. The headers then describe the most limited budget.
+	StrictRateLimits bool
 
 	// MediaPolls is how many times GET /api/v1/media/:id answers 206 for a
 	// video, gifv or audio upload before it answers 200 (Mastodon flavor).
@@ -469,7 +474,7 @@ func (s *Server) api(mode authMode, scope string, h handler) http.HandlerFunc {
 			key = "token:" + tokValue
 		}
 		if status := s.injectedFailureLocked(); status != 0 {
-			s.setRateHeadersLocked(w, key, false)
+			s.setRateHeadersLocked(w, r, key, false)
 			if status == http.StatusTooManyRequests {
 				w.Header().Set("X-RateLimit-Remaining", "0")
 			}
@@ -492,7 +497,7 @@ func (s *Server) api(mode authMode, scope string, h handler) http.HandlerFunc {
 		if mode != authNone && tokValue != "" {
 			tok, ok := s.tokens[tokValue]
 			if !ok || tok.revoked {
-				s.setRateHeadersLocked(w, key, false)
+				s.setRateHeadersLocked(w, r, key, false)
 				s.mu.Unlock()
 				msg := "The access token is invalid"
 				if ok {
@@ -503,7 +508,7 @@ func (s *Server) api(mode authMode, scope string, h handler) http.HandlerFunc {
 			}
 			c.tok, c.user = tok, tok.user
 		}
-		if !s.setRateHeadersLocked(w, key, true) {
+		if !s.setRateHeadersLocked(w, r, key, true) {
 			s.mu.Unlock()
 			s.writeFailure(w, http.StatusTooManyRequests)
 			return
@@ -534,26 +539,69 @@ func (s *Server) limit() int {
 	return s.opt.RateLimit
 }
 
-// setRateHeadersLocked sets the X-RateLimit headers for key, counting this
-// request when count is set. It reports false when the limit is exceeded.
-func (s *Server) setRateHeadersLocked(w http.ResponseWriter, key string, count bool) bool {
+// throttle is one rate-limit budget, as Mastodon's Rack::Attack rules
+// define them.
+type throttle struct {
+	name   string
+	limit  int
+	period time.Duration
+	match  func(r *http.Request) bool
+}
+
+// throttlesFor lists the budgets a request draws on: the general one, and
+// with Options.StrictRateLimits Mastodon's stricter ones for paging,
+// uploads and deletes.
+func (s *Server) throttlesFor(r *http.Request) []throttle {
+	out := []throttle{{name: "api", limit: s.limit(), period: s.opt.RateWindow}}
+	if !s.opt.StrictRateLimits || s.opt.Flavor != Mastodon || r == nil {
+		return out
+	}
+	q := r.URL.Query()
+	p := r.URL.Path
+	switch {
+	case r.Method == http.MethodGet && (q.Has("max_id") || q.Has("min_id") || q.Has("since_id")):
+		out = append(out, throttle{name: "paging", limit: 300, period: 15 * time.Minute})
+	case r.Method == http.MethodPost && (p == "/api/v1/media" || p == "/api/v2/media"):
+		out = append(out, throttle{name: "media", limit: 30, period: 30 * time.Minute})
+	case r.Method == http.MethodDelete && strings.HasPrefix(p, "/api/v1/statuses/"),
+		r.Method == http.MethodPost && strings.HasPrefix(p, "/api/v1/statuses/") && strings.HasSuffix(p, "/unreblog"):
+		out = append(out, throttle{name: "delete", limit: 30, period: 30 * time.Minute})
+	}
+	return out
+}
+
+// setRateHeadersLocked counts the request (when count is set) against
+// every budget it draws on and sets the X-RateLimit headers from the most
+// limited one, as Mastodon does. It reports false when a budget is spent.
+func (s *Server) setRateHeadersLocked(w http.ResponseWriter, r *http.Request, key string, count bool) bool {
 	now := s.opt.Now()
-	start := now.Truncate(s.opt.RateWindow)
-	b := s.buckets[key]
-	if b == nil || !b.start.Equal(start) {
-		b = &bucket{start: start}
-		s.buckets[key] = b
+	ok := true
+	var headLimit, headRemaining int
+	var headReset time.Time
+	for i, th := range s.throttlesFor(r) {
+		start := now.Truncate(th.period)
+		b := s.buckets[th.name+"\x00"+key]
+		if b == nil || !b.start.Equal(start) {
+			b = &bucket{start: start}
+			s.buckets[th.name+"\x00"+key] = b
+		}
+		if count {
+			b.count++
+		}
+		remaining := max(th.limit-b.count, 0)
+		if i == 0 || remaining < headRemaining {
+			headLimit, headRemaining, headReset = th.limit, remaining, start.Add(th.period)
+		}
+		unlimited := th.name == "api" && s.opt.RateLimit < 0
+		if b.count > th.limit && !unlimited {
+			ok = false
+		}
 	}
-	if count {
-		b.count++
-	}
-	limit := s.limit()
-	remaining := max(limit-b.count, 0)
 	h := w.Header()
-	h.Set("X-RateLimit-Limit", strconv.Itoa(limit))
-	h.Set("X-RateLimit-Remaining", strconv.Itoa(remaining))
-	h.Set("X-RateLimit-Reset", formatTime(start.Add(s.opt.RateWindow)))
-	return s.opt.RateLimit < 0 || b.count <= limit
+	h.Set("X-RateLimit-Limit", strconv.Itoa(headLimit))
+	h.Set("X-RateLimit-Remaining", strconv.Itoa(headRemaining))
+	h.Set("X-RateLimit-Reset", formatTime(headReset))
+	return ok
 }
 
 func (s *Server) injectedFailureLocked() int {
