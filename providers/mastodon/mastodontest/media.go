@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"path"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -50,7 +51,7 @@ func supportedMIMEList() []string {
 	for k := range supportedMIME {
 		out = append(out, k)
 	}
-	sortStrings(out)
+	sort.Strings(out)
 	return out
 }
 

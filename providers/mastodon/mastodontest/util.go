@@ -1,5 +1,0 @@
-package mastodontest
-
-import "sort"
-
-func sortStrings(s []string) { sort.Strings(s) }
