@@ -2,16 +2,18 @@
 // Prometheus at /metrics.
 //
 // A Metrics is the engine's bridge.Observer: every event received, intent
-// mirrored, post skipped and intent failed is counted, and the time from a
-// post's creation to its mirror is observed in a histogram. Gauges of each
-// account (queue length, rate limit, posts and spend this month, pause) are
-// read at scrape time through an AccountsFunc, usually LedgerAccounts.
+// mirrored, post skipped, intent failed and work held back is counted, and
+// the time from a post's creation to its mirror is observed in a
+// histogram. Gauges of each account (queue length, rate limit, posts and
+// spend this month, pause) are read at scrape time through an
+// AccountsFunc, usually LedgerAccounts.
 //
 // The families, with their labels:
 //
 //	dualpower_mirrored_total{link,target,kind}
 //	dualpower_skipped_total{link,target,reason}
 //	dualpower_failed_total{link,target,reason}
+//	dualpower_held_total{link,target,reason}              reason: HeldCategories
 //	dualpower_events_total{account,kind,known}
 //	dualpower_mirror_latency_seconds{target}              histogram, LatencyBuckets
 //	dualpower_pending_intents{account}

@@ -25,6 +25,7 @@ type Metrics struct {
 	mirrored *counterVec
 	skipped  *counterVec
 	failed   *counterVec
+	held     *counterVec
 	events   *counterVec
 	latency  *histogramVec
 	accounts atomic.Pointer[AccountsFunc]
@@ -44,6 +45,9 @@ func New() *Metrics {
 			"link", "target", "reason"),
 		failed: newCounterVec("dualpower_failed_total",
 			"Intents that failed for good on a target account, by link, target and reason category.",
+			"link", "target", "reason"),
+		held: newCounterVec("dualpower_held_total",
+			"Work held back on a target account until a later time, by link, target and what held it (posts_per_day, posts_per_month, budget, usage_cap, other).",
 			"link", "target", "reason"),
 		events: newCounterVec("dualpower_events_total",
 			"Source events recorded, by account, kind and whether they were already known (an echo or a second delivery).",
@@ -97,6 +101,13 @@ func (m *Metrics) Failed(link, target, reason string) {
 	m.failed.inc(link, target, Category(reason))
 }
 
+// Held counts work held back by a cap, a budget or the network's usage cap,
+// under its HeldCategory. until is not recorded: the status shows it. Part
+// of bridge.Observer.
+func (m *Metrics) Held(link, target, reason string, until time.Time) {
+	m.held.inc(link, target, HeldCategory(reason))
+}
+
 // SetAccounts sets what the per-account gauges are read from at each
 // scrape (see LedgerAccounts); nil removes them. Call it again after a
 // reload with the new configuration's accounts.
@@ -132,7 +143,7 @@ func (m *Metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // gather collects every family once.
 func (m *Metrics) gather() []family {
 	var fams []family
-	for _, c := range []collector{m.mirrored, m.skipped, m.failed, m.events, m.latency} {
+	for _, c := range []collector{m.mirrored, m.skipped, m.failed, m.held, m.events, m.latency} {
 		fams = append(fams, c.collect()...)
 	}
 	if fn := m.accounts.Load(); fn != nil {

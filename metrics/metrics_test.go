@@ -190,6 +190,9 @@ func TestObserverCounts(t *testing.T) {
 	m.Skipped("alice-to-x", "alice-x", `excluded word "secret plan"`)
 	m.Failed("alice-to-x", "alice-x", "duplicate: Status is a duplicate.")
 	m.Failed("alice-from-x", "alice-mastodon", "something nobody foresaw")
+	m.Held("alice-to-x", "alice-x", "held: posts_per_day (100) reached", time.Now().Add(time.Hour))
+	m.Held("alice-to-x", "alice-x", "held: posts_per_day (100) reached", time.Now().Add(time.Hour))
+	m.Held("alice-to-x", "alice-x", "usage cap reached", time.Now().Add(time.Hour))
 
 	got := parseText(t, scrape(t, m))
 	want := map[string]float64{
@@ -204,6 +207,8 @@ func TestObserverCounts(t *testing.T) {
 		`dualpower_skipped_total{link="alice-to-x",target="alice-x",reason="word"}`:             1,
 		`dualpower_failed_total{link="alice-to-x",target="alice-x",reason="duplicate"}`:         1,
 		`dualpower_failed_total{link="alice-from-x",target="alice-mastodon",reason="other"}`:    1,
+		`dualpower_held_total{link="alice-to-x",target="alice-x",reason="posts_per_day"}`:       2,
+		`dualpower_held_total{link="alice-to-x",target="alice-x",reason="usage_cap"}`:           1,
 		`dualpower_mirror_latency_seconds_count{target="alice-x"}`:                              3,
 		`dualpower_mirror_latency_seconds_sum{target="alice-x"}`:                                92.5,
 		`dualpower_mirror_latency_seconds_bucket{target="alice-x",le="1"}`:                      1,

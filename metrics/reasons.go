@@ -87,3 +87,33 @@ func Category(reason string) string {
 	}
 	return CategoryOther
 }
+
+// The categories work held back is counted under (dualpower_held_total).
+const (
+	HeldPostsPerDay   = "posts_per_day"   // the account's limits.posts_per_day
+	HeldPostsPerMonth = "posts_per_month" // the account's limits.posts_per_month
+	HeldBudget        = "budget"          // the account's budget.usd_per_month
+	HeldUsageCap      = "usage_cap"       // the network's own usage cap (a Quota error)
+	HeldOther         = "other"           // anything else
+)
+
+// HeldCategories lists every held category, HeldOther last.
+var HeldCategories = []string{HeldPostsPerDay, HeldPostsPerMonth, HeldBudget, HeldUsageCap, HeldOther}
+
+// HeldCategory maps the reason the engine gives for holding work back
+// ("held: posts_per_day (100) reached", "usage cap reached", …) to one of
+// HeldCategories.
+func HeldCategory(reason string) string {
+	r := strings.ToLower(reason)
+	switch {
+	case strings.Contains(r, "posts_per_day"):
+		return HeldPostsPerDay
+	case strings.Contains(r, "posts_per_month"):
+		return HeldPostsPerMonth
+	case strings.Contains(r, "budget"):
+		return HeldBudget
+	case strings.Contains(r, "usage cap"):
+		return HeldUsageCap
+	}
+	return HeldOther
+}

@@ -110,3 +110,21 @@ func FuzzCategory(f *testing.F) {
 		}
 	})
 }
+
+func TestHeldCategory(t *testing.T) {
+	tests := []struct{ name, reason, want string }{
+		{"day cap", "held: posts_per_day (100) reached", HeldPostsPerDay},
+		{"month cap", "held: posts_per_month (3000) reached", HeldPostsPerMonth},
+		{"budget", "held: budget of $10.00 a month would be exceeded ($9.990 spent)", HeldBudget},
+		{"usage cap", "usage cap reached", HeldUsageCap},
+		{"counters unreadable", "cannot read the spend counters: store: account \"x\": ledger damaged", HeldOther},
+		{"empty", "", HeldOther},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := HeldCategory(tt.reason); got != tt.want {
+				t.Errorf("HeldCategory(%q) = %q, want %q", tt.reason, got, tt.want)
+			}
+		})
+	}
+}
