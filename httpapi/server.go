@@ -38,6 +38,10 @@ type Options struct {
 type Server struct {
 	opt     Options
 	handler http.Handler
+	// building admits one status build at a time: each reads the whole
+	// ledger, and a burst of requests must not make the daemon do that
+	// many times over in parallel.
+	building chan struct{}
 }
 
 // New makes a server; it listens only when ListenAndServe or Serve is
@@ -46,7 +50,7 @@ func New(opt Options) *Server {
 	if opt.ShutdownTimeout <= 0 {
 		opt.ShutdownTimeout = 5 * time.Second
 	}
-	s := &Server{opt: opt}
+	s := &Server{opt: opt, building: make(chan struct{}, 1)}
 	mux := http.NewServeMux()
 	// "GET" patterns answer HEAD too; other methods get 405 with Allow.
 	mux.HandleFunc("GET /{$}", s.index)
@@ -144,11 +148,17 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
+	select {
+	case s.building <- struct{}{}:
+	case <-r.Context().Done():
+		return // the client left
+	}
 	var st Status
 	err := call(func() (err error) {
 		st, err = s.opt.Status()
 		return err
 	})
+	<-s.building
 	if err != nil {
 		s.opt.Logger.Error().Err(err).Msg("cannot build the status")
 		text(w, r, http.StatusInternalServerError, "status unavailable: "+err.Error())

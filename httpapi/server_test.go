@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -439,5 +440,51 @@ func TestReadinessClosedLedger(t *testing.T) {
 	}
 	if err := Readiness(func() *config.Config { return cfg }, st, nil)(); err == nil {
 		t.Fatal("ready without an engine")
+	}
+}
+
+// Status builds, which read the whole ledger, run one at a time however
+// many requests come at once; every request is answered.
+func TestStatusBuildsOneAtATime(t *testing.T) {
+	var inside, most atomic.Int32
+	srv := New(Options{Status: func() (Status, error) {
+		n := inside.Add(1)
+		defer inside.Add(-1)
+		for {
+			m := most.Load()
+			if n <= m || most.CompareAndSwap(m, n) {
+				break
+			}
+		}
+		runtime.Gosched()
+		return Status{Generated: t0}, nil
+	}})
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	const requests = 16
+	codes := make(chan int, requests)
+	var wg sync.WaitGroup
+	for range requests {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := http.Get(ts.URL + "/status")
+			if err != nil {
+				codes <- 0
+				return
+			}
+			resp.Body.Close()
+			codes <- resp.StatusCode
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	for c := range codes {
+		if c != 200 {
+			t.Errorf("a request got %d", c)
+		}
+	}
+	if m := most.Load(); m != 1 {
+		t.Errorf("%d status builds ran at once, want 1", m)
 	}
 }
