@@ -6,6 +6,8 @@ import (
 	"errors"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -42,7 +44,12 @@ const maxRateLimitWait = 15 * time.Minute
 //
 // Events: update → Created and status.update → Edited, for the account's own
 // statuses only; delete → Deleted for any ID (the payload does not say whose
-// status it was; the engine drops the ones it does not know). A post the
+// status it was; the engine drops the ones it does not know). Messages read
+// before a connection broke are still relayed. After a connection was lost,
+// the first catch-up also reads the newest page for statuses edited while
+// the stream was down and emits them as Edited; deletes made while it was
+// down, and edits of statuses older than that page, are not found (the API
+// lists neither). A post the
 // catch-up poll emitted and the stream then delivers is emitted once; a post
 // may still arrive twice across reconnects, and the caller drops the second.
 //
@@ -51,10 +58,10 @@ const maxRateLimitWait = 15 * time.Minute
 func (p *Provider) Stream(ctx context.Context, cursor string, emit func(context.Context, providers.Event) error) error {
 	log := zerolog.Ctx(ctx)
 	bo := backoff{min: p.backoffMin, max: p.backoffMax}
-	recent := newIDRing(recentIDs)
+	st := &streamState{cursor: cursor, recent: newIDRing(recentIDs), emit: emit}
 	for {
 		start := p.now()
-		connected, err := p.streamOnce(ctx, &cursor, emit, recent)
+		connected, err := p.streamOnce(ctx, st)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -83,6 +90,16 @@ func (p *Provider) Stream(ctx context.Context, cursor string, emit func(context.
 	}
 }
 
+// streamState is what Stream carries from one connection to the next.
+type streamState struct {
+	cursor string                                       // newest polled position
+	recent *idRing                                      // IDs the polls emitted
+	emit   func(context.Context, providers.Event) error // the caller's
+	// editsSince is when the stream stopped carrying edits (its connection
+	// ended); zero while nothing may have been missed.
+	editsSince time.Time
+}
+
 // emitError carries an error of emit out of streamOnce.
 type emitError struct{ err error }
 
@@ -92,7 +109,7 @@ func (e *emitError) Unwrap() error { return e.err }
 // streamOnce makes one connection, catches up by polling, and relays the
 // stream until the connection ends. connected says whether the WebSocket
 // was open at all.
-func (p *Provider) streamOnce(ctx context.Context, cursor *string, emit func(context.Context, providers.Event) error, recent *idRing) (connected bool, err error) {
+func (p *Provider) streamOnce(ctx context.Context, st *streamState) (connected bool, err error) {
 	me, err := p.me(ctx)
 	if err != nil {
 		return false, err
@@ -104,7 +121,7 @@ func (p *Provider) streamOnce(ctx context.Context, cursor *string, emit func(con
 		}
 		// Still catch up, so a server without streaming is polled at the
 		// backoff's pace.
-		if err := p.catchUp(ctx, cursor, emit, recent); err != nil {
+		if err := p.catchUp(ctx, st, false); err != nil {
 			return false, err
 		}
 		return false, dialErr
@@ -112,6 +129,11 @@ func (p *Provider) streamOnce(ctx context.Context, cursor *string, emit func(con
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
 	defer conn.Close()
+	defer func() {
+		if st.editsSince.IsZero() {
+			st.editsSince = p.now() // from now on, edits go unseen
+		}
+	}()
 
 	done := make(chan struct{})
 	defer close(done)
@@ -128,7 +150,7 @@ func (p *Provider) streamOnce(ctx context.Context, cursor *string, emit func(con
 		}
 		return err
 	})
-	go func() { // reader
+	go func() { // reader: every message is queued before the error that ends it
 		for {
 			deadline()
 			_, data, err := conn.ReadMessage()
@@ -158,13 +180,23 @@ func (p *Provider) streamOnce(ctx context.Context, cursor *string, emit func(con
 		}
 	}()
 
-	if err := p.catchUp(ctx, cursor, emit, recent); err != nil {
+	if err := p.catchUp(ctx, st, true); err != nil {
 		return true, err
 	}
 	if p.onConnect != nil {
 		p.onConnect()
 	}
 	dom := p.localDomain()
+	relay := func(data []byte) error {
+		ev, ok := p.streamEvent(data, me, dom)
+		if !ok || ev.Kind == providers.Created && st.recent.has(ev.Ref.ID) {
+			return nil
+		}
+		if err := st.emit(ctx, ev); err != nil {
+			return &emitError{err}
+		}
+		return nil
+	}
 	settle := time.NewTimer(p.settleDelay)
 	defer settle.Stop()
 	for {
@@ -174,42 +206,101 @@ func (p *Provider) streamOnce(ctx context.Context, cursor *string, emit func(con
 		case <-settle.C:
 			// A server subscribes the connection to the account's events
 			// a moment after the upgrade; a post made in that moment
-			// reaches neither the first poll nor the stream. Poll once more.
-			if err := p.catchUp(ctx, cursor, emit, recent); err != nil {
-				return true, err
+			// reaches neither the first poll nor the stream. Poll once more;
+			// a failure here is no reason to drop a working stream.
+			if err := p.catchUp(ctx, st, true); err != nil {
+				var ee *emitError
+				if errors.As(err, &ee) || errors.Is(err, providers.ErrAuth) {
+					return true, err
+				}
+				zerolog.Ctx(ctx).Debug().Err(err).Msg("mastodon stream: second catch-up poll failed")
 			}
 		case err := <-readErr:
+			// Relay what was read before the connection ended (the reader
+			// has queued all of it and stopped): edits and deletes are not
+			// found again by polling.
+			for len(msgs) > 0 {
+				if err := relay(<-msgs); err != nil {
+					return true, err
+				}
+			}
 			return true, p.classify(ctx, "stream", nil, err)
 		case data := <-msgs:
-			ev, ok := p.streamEvent(data, me, dom)
-			if !ok {
-				continue
-			}
-			if ev.Kind == providers.Created && recent.has(ev.Ref.ID) {
-				continue
-			}
-			if err := emit(ctx, ev); err != nil {
-				return true, &emitError{err}
+			if err := relay(data); err != nil {
+				return true, err
 			}
 		}
 	}
 }
 
-// catchUp polls from *cursor, emits what it finds and moves *cursor on.
-func (p *Provider) catchUp(ctx context.Context, cursor *string, emit func(context.Context, providers.Event) error, recent *idRing) error {
-	events, next, err := p.Poll(ctx, *cursor)
+// catchUp polls from st.cursor, emits what it finds and moves the cursor
+// on. When the stream may have missed edits (st.editsSince), it also reads
+// the newest page and emits an Edited event for each status edited since
+// then (less a minute's slack); connected says whether a live stream
+// carries the edits from here on.
+func (p *Provider) catchUp(ctx context.Context, st *streamState, connected bool) error {
+	events, next, err := p.Poll(ctx, st.cursor)
 	if err != nil {
 		return err
 	}
 	for _, ev := range events {
-		if err := emit(ctx, ev); err != nil {
+		if err := st.emit(ctx, ev); err != nil {
 			return &emitError{err}
 		}
-		recent.add(ev.Ref.ID)
-		*cursor = ev.Cursor
+		st.recent.add(ev.Ref.ID)
+		st.cursor = ev.Cursor
 	}
-	*cursor = next
+	st.cursor = next
+	if st.editsSince.IsZero() {
+		return nil
+	}
+	scanned := p.now()
+	edits, err := p.editedSince(ctx, st.editsSince.Add(-editSlack))
+	if err != nil {
+		return err
+	}
+	for _, ev := range edits {
+		if err := st.emit(ctx, ev); err != nil {
+			return &emitError{err}
+		}
+	}
+	if connected {
+		st.editsSince = time.Time{}
+	} else {
+		st.editsSince = scanned
+	}
 	return nil
+}
+
+// editSlack widens the window of edits looked for after a reconnect, for
+// the clocks of server and host.
+const editSlack = time.Minute
+
+// editedSince reads the account's newest page of statuses and returns an
+// Edited event, oldest first, for each edited at or after since. Edits of
+// older statuses, and deletes, made while the stream was down are not found:
+// the API lists neither.
+func (p *Provider) editedSince(ctx context.Context, since time.Time) ([]providers.Event, error) {
+	me, err := p.me(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var raws []json.RawMessage
+	q := url.Values{"limit": {strconv.Itoa(pageSize)}}
+	if _, err := p.do(ctx, "stream", http.MethodGet, "/api/v1/accounts/"+url.PathEscape(me.ID)+"/statuses", q, nil, "", &raws); err != nil {
+		return nil, err
+	}
+	page, _ := newerThan(decodeStatuses(ctx, raws), "")
+	dom := p.localDomain()
+	var out []providers.Event
+	for i := range page {
+		s := &page[i]
+		if s.broken || s.Reblog != nil || s.EditedAt == nil || s.EditedAt.Before(since) {
+			continue
+		}
+		out = append(out, providers.Event{Kind: providers.Edited, Ref: providers.Ref{Account: p.account, ID: s.ID}, Post: p.toPost(s, me, dom)})
+	}
+	return out, nil
 }
 
 // streamEvent decodes one stream message; ok is false for messages that

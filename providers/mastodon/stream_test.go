@@ -456,3 +456,39 @@ func TestStreamWaitsForRateLimitReset(t *testing.T) {
 		t.Errorf("redialled %s after a 429 whose reset was %s away (backoff is 10-50 ms)", gap, wait)
 	}
 }
+
+// TestStreamRecoversEditsMadeWhileDown: an edit made while the stream is
+// cut reaches emit after the reconnect, found by the catch-up.
+func TestStreamRecoversEditsMadeWhileDown(t *testing.T) {
+	for _, flavor := range []mastodontest.Flavor{mastodontest.Mastodon, mastodontest.GoToSocial} {
+		t.Run(flavor.String(), func(t *testing.T) {
+			p, srv := newFakeProvider(t, mastodontest.Options{Flavor: flavor, RateLimit: -1})
+			connects := make(chan struct{}, 16)
+			p.onConnect = func() { connects <- struct{}{} }
+			id := srv.PostAsUser("before the cut", "")
+			_, cursor, err := p.Poll(context.Background(), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := newRecorder()
+			runStream(t, p, cursor, rec.emit)
+			select {
+			case <-connects:
+			case <-time.After(10 * time.Second):
+				t.Fatal("no connection")
+			}
+			srv.HoldStreams() // the edit below never reaches this connection
+			srv.DropStreams()
+			srv.EditAsUser(id, "edited while the stream was down")
+			srv.ReleaseStreams()
+			rec.waitFor(t, "the edit made while the stream was down", 10*time.Second, func(evs []providers.Event) bool {
+				for _, ev := range evs {
+					if ev.Kind == providers.Edited && ev.Ref.ID == id && ev.Post != nil && ev.Post.Text == "edited while the stream was down" {
+						return true
+					}
+				}
+				return false
+			})
+		})
+	}
+}
