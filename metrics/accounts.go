@@ -49,8 +49,10 @@ type RateLimiter interface {
 
 // LedgerAccounts reads the samples of cfg's accounts from the ledger (queue
 // length, month counters, pause) and from provs, the running adapters by
-// account name, for the rate limit of those that are RateLimiters. provs
-// may be nil. Each call costs one short read per account.
+// account name, for the rate limit of those that are RateLimiters; while an
+// adapter knows no reset time, a rate-limit reset the ledger recorded and
+// that is still ahead is shown. provs may be nil. Each call costs two short
+// reads per account.
 func LedgerAccounts(cfg *config.Config, st *store.Store, provs map[string]providers.Provider) AccountsFunc {
 	return func() ([]AccountSample, error) {
 		var errs []error
@@ -69,6 +71,11 @@ func LedgerAccounts(cfg *config.Config, st *store.Store, provs map[string]provid
 			if err != nil {
 				errs = append(errs, err)
 				continue
+			}
+			if s.RateLimitReset.IsZero() && state.RateLimitReset.After(time.Now()) {
+				// The adapter has not seen the headers (since a restart),
+				// but the ledger remembers a limit the network set.
+				s.RateLimitReset = state.RateLimitReset
 			}
 			s.MonthPosts = state.MonthPosts
 			s.MonthSpendUSD = float64(state.MonthSpend) / 1e6

@@ -153,6 +153,18 @@ func TestLedgerAccountGauges(t *testing.T) {
 	if _, ok := got[`dualpower_rate_limit_remaining{account="alice-x"}`]; ok {
 		t.Error("unknown remaining shown")
 	}
+	if _, ok := got[`dualpower_rate_limit_reset_timestamp_seconds{account="alice-x"}`]; ok {
+		t.Error("unknown reset shown")
+	}
+	// … unless the ledger remembers a reset still ahead.
+	ledgerReset := time.Now().Add(time.Hour).Truncate(time.Second)
+	if err := st.SetRateLimit("alice-x", ledgerReset); err != nil {
+		t.Fatal(err)
+	}
+	got = parseText(t, scrape(t, m))
+	if v := got[`dualpower_rate_limit_reset_timestamp_seconds{account="alice-x"}`]; v != float64(ledgerReset.Unix()) {
+		t.Errorf("reset from the ledger = %v, want %v", v, ledgerReset.Unix())
+	}
 	// No accounts: no gauges.
 	m.SetAccounts(nil)
 	if body := scrape(t, m); strings.Contains(body, "dualpower_pending_intents") {
