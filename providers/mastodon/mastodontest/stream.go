@@ -22,9 +22,12 @@ type hub struct {
 	queue   []heldEvent
 }
 
+// heldEvent is an event published while streams are held, with the
+// connections that were subscribed then: a stream never receives what was
+// published before it connected.
 type heldEvent struct {
-	user *User
-	msg  streamMessage
+	to  []*streamConn
+	msg streamMessage
 }
 
 // streamConn is one open WebSocket or SSE connection. It is subscribed
@@ -106,16 +109,21 @@ func (h *hub) remove(c *streamConn) {
 func (h *hub) publish(u *User, msg streamMessage) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	var to []*streamConn
+	for c := range h.subs[u] {
+		to = append(to, c)
+	}
 	if h.held {
-		h.queue = append(h.queue, heldEvent{u, msg})
+		h.queue = append(h.queue, heldEvent{to, msg})
 		return
 	}
-	h.deliverLocked(u, msg)
+	deliver(to, msg)
 }
 
-func (h *hub) deliverLocked(u *User, msg streamMessage) {
-	for c := range h.subs[u] {
+func deliver(to []*streamConn, msg streamMessage) {
+	for _, c := range to {
 		select {
+		case <-c.closed:
 		case c.ch <- msg:
 		default:
 			c.drop()
@@ -134,7 +142,7 @@ func (h *hub) release() {
 	defer h.mu.Unlock()
 	h.held = false
 	for _, e := range h.queue {
-		h.deliverLocked(e.user, e.msg)
+		deliver(e.to, e.msg)
 	}
 	h.queue = nil
 }
@@ -206,7 +214,8 @@ func (s *Server) DropStreams() { s.hub.closeAll() }
 
 // HoldStreams queues stream events instead of sending them, until
 // ReleaseStreams sends them all in order: a stream that lags behind the
-// API.
+// API. A held event goes only to the streams that were open when it
+// happened (and still are at release), never to one opened later.
 func (s *Server) HoldStreams() { s.hub.hold() }
 
 // ReleaseStreams sends the held events and stops holding.
