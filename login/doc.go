@@ -14,6 +14,9 @@
 // terminal and writes no file. Checking that a new token works is the
 // adapters' Verify; the command does that.
 //
+// Tokens come back as providers.Secret, and only printable ASCII without
+// spaces is accepted as one, so a token printed on a line stays on it.
+//
 // Errors say which step failed and match one of ErrUnreachable, ErrNotAPI
 // or ErrRefused with errors.Is. They never carry a secret: not the client
 // secret, the consumer secret, a code, a PIN or a token. What a server said

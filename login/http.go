@@ -306,6 +306,18 @@ func statusError(a *answer, notFound string) error {
 	return fmt.Errorf("%w: HTTP %d: %s", ErrRefused, a.status, text)
 }
 
+// plainToken reports whether a credential from a server is printable
+// ASCII without spaces, as OAuth tokens are: one that is not could break
+// the line it is printed on.
+func plainToken(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] >= 0x7f {
+			return false
+		}
+	}
+	return s != ""
+}
+
 // ParseBase checks a server's base URL as a person types it: "https://" is
 // assumed without a scheme; http and https are accepted; credentials, a
 // query or a fragment are refused. The path is kept without its trailing

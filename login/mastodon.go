@@ -79,7 +79,8 @@ func (a *MastodonApp) AuthorizeURL() string {
 }
 
 // Exchange trades the code the person pasted for their access token. A
-// wrong, used or expired code is ErrRefused.
+// wrong, used or expired code is ErrRefused. The token is printable ASCII
+// without spaces; an answer with any other is ErrNotAPI.
 func (a *MastodonApp) Exchange(ctx context.Context, code string) (providers.Secret, error) {
 	code = strings.TrimSpace(code)
 	if code == "" {
@@ -101,6 +102,9 @@ func (a *MastodonApp) Exchange(ctx context.Context, code string) (providers.Secr
 	}
 	if v.AccessToken == "" {
 		return "", fmt.Errorf("mastodon: exchange the code: %w: the answer has no access_token", ErrNotAPI)
+	}
+	if !plainToken(v.AccessToken) {
+		return "", fmt.Errorf("mastodon: exchange the code: %w: the access_token has spaces or characters no token has", ErrNotAPI)
 	}
 	if v.TokenType != "" && !strings.EqualFold(v.TokenType, "bearer") {
 		return "", fmt.Errorf("mastodon: exchange the code: %w: token type %q, want Bearer", ErrNotAPI, clean(v.TokenType, 40))

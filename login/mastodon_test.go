@@ -266,3 +266,38 @@ func TestMastodonUnknownScope(t *testing.T) {
 		t.Fatalf("RegisterMastodon: %v, want ErrRefused about scopes", err)
 	}
 }
+
+// A token that is not one (a newline and more YAML in it) is refused, so
+// it never reaches the snippet a person pastes into their config.
+func TestMastodonHostileToken(t *testing.T) {
+	for _, tt := range []struct{ name, token string }{
+		{"newline", "abc\ninjected: true"},
+		{"space", "abc def"},
+		{"escape", "abc\x1b[2J"},
+		{"non-ASCII", "abcé"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			mux := http.NewServeMux()
+			mux.HandleFunc("POST /api/v1/apps", func(w http.ResponseWriter, r *http.Request) {
+				_, _ = io.WriteString(w, `{"client_id": "id", "client_secret": "secret"}`)
+			})
+			mux.HandleFunc("POST /oauth/token", func(w http.ResponseWriter, r *http.Request) {
+				b, _ := json.Marshal(map[string]string{"access_token": tt.token, "token_type": "Bearer"})
+				_, _ = w.Write(b)
+			})
+			ts := httptest.NewServer(mux)
+			t.Cleanup(ts.Close)
+			app, err := RegisterMastodon(t.Context(), mustBase(t, ts.URL), nil, testOptions())
+			if err != nil {
+				t.Fatal(err)
+			}
+			tok, err := app.Exchange(t.Context(), "code")
+			if !errors.Is(err, ErrNotAPI) {
+				t.Fatalf("Exchange = %q, %v; want ErrNotAPI", tok.Reveal(), err)
+			}
+			if strings.Contains(err.Error(), tt.token) {
+				t.Errorf("the error repeats the token: %v", err)
+			}
+		})
+	}
+}

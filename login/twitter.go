@@ -80,7 +80,8 @@ func (r *TwitterRequest) AuthorizeURL() string {
 
 // Exchange trades the PIN for the account's access token and secret (POST
 // /oauth/access_token with oauth_verifier). A wrong PIN, or a request token
-// used or expired, is ErrRefused.
+// used or expired, is ErrRefused. The tokens are printable ASCII without
+// spaces; an answer with others is ErrNotAPI.
 func (r *TwitterRequest) Exchange(ctx context.Context, pin string) (*TwitterTokens, error) {
 	pin = strings.TrimSpace(pin)
 	if pin == "" {
@@ -90,6 +91,9 @@ func (r *TwitterRequest) Exchange(ctx context.Context, pin string) (*TwitterToke
 	token, secret, err := cfg.AccessToken(r.Token, r.secret.Reveal(), pin)
 	if err != nil {
 		return nil, fmt.Errorf("x: exchange the PIN: %w", oauthError(ctx, t, err, "POST /oauth/access_token"))
+	}
+	if !plainToken(token) || !plainToken(secret) {
+		return nil, fmt.Errorf("x: exchange the PIN: %w: the tokens have spaces or characters no token has", ErrNotAPI)
 	}
 	out := &TwitterTokens{AccessToken: providers.Secret(token), AccessTokenSecret: providers.Secret(secret)}
 	// The same answer carries who approved; read it again from the excerpt

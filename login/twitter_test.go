@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dghubble/oauth1"
 
@@ -183,5 +184,56 @@ func TestTwitterStartFailures(t *testing.T) {
 				t.Errorf("error carries the consumer secret: %v", err)
 			}
 		})
+	}
+}
+
+// fakeOAuth answers request_token with a token and access_token with
+// whatever body says.
+func fakeOAuth(t *testing.T, access http.HandlerFunc) string {
+	t.Helper()
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /oauth/request_token", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "oauth_token=rt&oauth_token_secret=rts&oauth_callback_confirmed=true")
+	})
+	mux.HandleFunc("POST /oauth/access_token", access)
+	ts := httptest.NewServer(mux)
+	t.Cleanup(ts.Close)
+	return ts.URL
+}
+
+func TestTwitterHostileTokens(t *testing.T) {
+	for _, tt := range []struct{ name, body string }{
+		{"newline in the token", "oauth_token=a%0Ainjected%3A+true&oauth_token_secret=b"},
+		{"space in the secret", "oauth_token=a&oauth_token_secret=b+c"},
+		{"control character", "oauth_token=a%1B&oauth_token_secret=b"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			base := fakeOAuth(t, func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, tt.body) })
+			req, err := StartTwitter(t.Context(), mustBase(t, base), "k", "s", testOptions())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := req.Exchange(t.Context(), "1234567"); !errors.Is(err, ErrNotAPI) {
+				t.Fatalf("Exchange: %v, want ErrNotAPI", err)
+			}
+		})
+	}
+}
+
+// oauth1's helpers make requests without a context; the flow's context
+// still bounds them.
+func TestTwitterContextBoundsTheHelpers(t *testing.T) {
+	base := fakeOAuth(t, func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body) // so the server notices the hang-up
+		<-r.Context().Done()
+	})
+	req, err := StartTwitter(t.Context(), mustBase(t, base), "k", "s", testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	if _, err := req.Exchange(ctx, "1234567"); !errors.Is(err, ErrUnreachable) || !strings.Contains(err.Error(), "no answer in time") {
+		t.Fatalf("Exchange: %v, want ErrUnreachable: no answer in time", err)
 	}
 }

@@ -468,3 +468,25 @@ func loginClosedAddr(t *testing.T) string {
 	l.Close()
 	return addr
 }
+
+// A server that answers a token with a line break and more YAML in it gets
+// no snippet printed: the pasted config could otherwise hold keys the
+// person never wrote.
+func TestLoginMastodonHostileToken(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /api/v1/apps", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, `{"client_id": "id", "client_secret": "secret"}`)
+	})
+	mux.HandleFunc("POST /oauth/token", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, `{"access_token": "abc\n    server: https://evil.example", "token_type": "Bearer"}`)
+	})
+	ts := httptest.NewServer(mux)
+	t.Cleanup(ts.Close)
+	run := runLogin(t, func(string) string { return "code\n" }, "login", "mastodon", "--server", ts.URL)
+	if run.code != exitFailure {
+		t.Fatalf("exit %d, want %d\nstderr:\n%s", run.code, exitFailure, run.stderr)
+	}
+	if run.stdout != "" || strings.Contains(run.stderr, "evil.example") {
+		t.Errorf("the hostile token was printed:\nstdout: %s\nstderr: %s", run.stdout, run.stderr)
+	}
+}
