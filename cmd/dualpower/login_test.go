@@ -490,3 +490,31 @@ func TestLoginMastodonHostileToken(t *testing.T) {
 		t.Errorf("the hostile token was printed:\nstdout: %s\nstderr: %s", run.stdout, run.stderr)
 	}
 }
+
+// A token the server then refuses is reported, and no snippet printed.
+func TestLoginMastodonTokenThatDoesNotWork(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /api/v1/apps", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, `{"client_id": "id", "client_secret": "secret"}`)
+	})
+	mux.HandleFunc("POST /oauth/token", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, `{"access_token": "tok-SECRET-1", "token_type": "Bearer"}`)
+	})
+	mux.HandleFunc("GET /api/v1/accounts/verify_credentials", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = io.WriteString(w, `{"error": "The access token is invalid"}`)
+	})
+	ts := httptest.NewServer(mux)
+	t.Cleanup(ts.Close)
+	run := runLogin(t, func(string) string { return "code\n" }, "login", "mastodon", "--server", ts.URL)
+	if run.code != exitFailure {
+		t.Fatalf("exit %d, want %d\nstderr:\n%s", run.code, exitFailure, run.stderr)
+	}
+	if !strings.Contains(run.stderr, "does not work") || !strings.Contains(run.stderr, "401") {
+		t.Errorf("stderr does not say the token does not work:\n%s", run.stderr)
+	}
+	if run.stdout != "" || strings.Contains(run.stderr, "tok-SECRET-1") {
+		t.Errorf("the token was printed:\nstdout: %s\nstderr: %s", run.stdout, run.stderr)
+	}
+}
