@@ -268,3 +268,30 @@ func TestNew(t *testing.T) {
 		t.Errorf("registered New: %v", err)
 	}
 }
+
+// TestRedirectDoesNotTurnPublishIntoRead: a server that answers a POST
+// with 301 (http → https, say) must not make the publish a GET.
+func TestRedirectDoesNotTurnPublishIntoRead(t *testing.T) {
+	var gets atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			gets.Add(1)
+			_, _ = io.WriteString(w, `[]`)
+			return
+		}
+		http.Redirect(w, r, "/elsewhere", http.StatusMovedPermanently)
+	}))
+	defer srv.Close()
+	p, err := New(providers.Options{Account: "a", Settings: map[string]string{"server": srv.URL},
+		Secrets: map[string]providers.Secret{"access_token": "s3cr3t-token-value"}, HTTPClient: srv.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = p.Publish(context.Background(), providers.Draft{Key: "k", Text: "hi"})
+	if err == nil || !strings.Contains(err.Error(), "redirects writes") {
+		t.Errorf("Publish through a redirect = %v, want the redirect named", err)
+	}
+	if gets.Load() != 0 {
+		t.Errorf("the POST was followed as %d GET(s)", gets.Load())
+	}
+}

@@ -134,12 +134,31 @@ func New(opt providers.Options) (*Provider, error) {
 		}
 	}
 	hc.Transport = &transport{base: p.base, p: p}
+	if hc.CheckRedirect == nil {
+		hc.CheckRedirect = checkRedirect
+	}
 	p.hc = &hc
 
 	p.client = gomasto.NewClient(&gomasto.Config{Server: server.String(), AccessToken: token.Reveal()})
 	p.client.Client = hc // the library embeds an http.Client: give it ours, so it never sees a 429
 	p.client.UserAgent = ua
 	return p, nil
+}
+
+// errRedirect is a redirect that would turn a write into a read.
+var errRedirect = errors.New("the server redirects writes; set server to the URL it redirects to")
+
+// checkRedirect follows redirects as Go does, except one that would turn a
+// POST, PUT or DELETE into a GET (301, 302, 303): a publish must not
+// silently become a read of something else.
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return errors.New("stopped after 10 redirects")
+	}
+	if orig := via[0].Method; orig != req.Method && orig != http.MethodGet && orig != http.MethodHead {
+		return errRedirect
+	}
+	return nil
 }
 
 func defaultTransport() *http.Transport {
