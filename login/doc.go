@@ -17,8 +17,8 @@
 // Tokens come back as providers.Secret, and only printable ASCII without
 // spaces is accepted as one, so a token printed on a line stays on it.
 //
-// Errors say which step failed and match one of ErrUnreachable, ErrNotAPI
-// or ErrRefused with errors.Is. They never carry a secret: not the client
+// Errors say which step failed and match one of ErrUnreachable,
+// ErrUnavailable, ErrNotAPI or ErrRefused with errors.Is. They never carry a secret: not the client
 // secret, the consumer secret, a code, a PIN or a token. What a server said
 // is quoted shortened and stripped of control characters, so a hostile
 // server cannot paint the terminal.

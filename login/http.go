@@ -21,6 +21,9 @@ var (
 	// ErrUnreachable: the server did not answer (DNS, connection, TLS,
 	// timeout).
 	ErrUnreachable = errors.New("cannot reach the server")
+	// ErrUnavailable: the server answered that it cannot serve the request
+	// now: a 5xx, or 429 too many requests. Trying later may work.
+	ErrUnavailable = errors.New("the server cannot answer now")
 	// ErrNotAPI: something answered, but not as the API does: a 404, a
 	// redirect, an HTML page, JSON of another shape.
 	ErrNotAPI = errors.New("the server does not speak the expected API")
@@ -288,7 +291,7 @@ func statusError(a *answer, notFound string) error {
 	case a.status == http.StatusNotFound || a.status == http.StatusMethodNotAllowed:
 		return fmt.Errorf("%w: %s answered HTTP %d", ErrNotAPI, notFound, a.status)
 	case a.status == http.StatusTooManyRequests:
-		return fmt.Errorf("%w: HTTP 429, too many requests; wait a while and try again", ErrRefused)
+		return fmt.Errorf("%w: HTTP 429, too many requests", ErrUnavailable)
 	}
 	text := message(a.body.Bytes())
 	if text == "" && looksLikeHTML(a.body.Bytes()) {
@@ -296,9 +299,9 @@ func statusError(a *answer, notFound string) error {
 	}
 	if a.status >= 500 {
 		if text == "" {
-			return fmt.Errorf("%w: server error HTTP %d", ErrUnreachable, a.status)
+			return fmt.Errorf("%w: server error HTTP %d", ErrUnavailable, a.status)
 		}
-		return fmt.Errorf("%w: server error HTTP %d: %s", ErrUnreachable, a.status, text)
+		return fmt.Errorf("%w: server error HTTP %d: %s", ErrUnavailable, a.status, text)
 	}
 	if text == "" {
 		return fmt.Errorf("%w: HTTP %d", ErrRefused, a.status)

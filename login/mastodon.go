@@ -40,8 +40,9 @@ type MastodonApp struct {
 
 // RegisterMastodon registers an app named "dualpower" on server with the
 // out-of-band redirect and the given scopes (MastodonScopes when empty).
-// An unreachable server is ErrUnreachable; one that is not a Mastodon-API
-// server is ErrNotAPI; scopes it will not grant are ErrRefused.
+// An unreachable server is ErrUnreachable; a failing or busy one
+// ErrUnavailable; one that is not a Mastodon-API server ErrNotAPI; scopes
+// it will not grant are ErrRefused.
 func RegisterMastodon(ctx context.Context, server *url.URL, scopes []string, opt Options) (*MastodonApp, error) {
 	if len(scopes) == 0 {
 		scopes = MastodonScopes

@@ -215,10 +215,10 @@ func TestMastodonRegisterFailures(t *testing.T) {
 		}, want: ErrRefused, text: "HTTP 422: Validation failed"},
 		{name: "server error", handler: func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusBadGateway)
-		}, want: ErrUnreachable, text: "server error HTTP 502"},
+		}, want: ErrUnavailable, text: "server error HTTP 502"},
 		{name: "rate limited", handler: func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusTooManyRequests)
-		}, want: ErrRefused, text: "429"},
+		}, want: ErrUnavailable, text: "429"},
 		{name: "terminal escapes", handler: func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusForbidden)
 			_, _ = io.WriteString(w, "{\"error\": \"\x1b[2Jgone\\u001b[31m\"}")

@@ -167,7 +167,7 @@ func TestTwitterStartFailures(t *testing.T) {
 		{name: "server error with a message", handler: func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			_, _ = io.WriteString(w, `{"title": "Service Unavailable", "detail": "Over capacity"}`)
-		}, want: ErrUnreachable, text: "HTTP 503: Service Unavailable: Over capacity"},
+		}, want: ErrUnavailable, text: "HTTP 503: Service Unavailable: Over capacity"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			base := "http://" + closedPort(t)

@@ -273,6 +273,8 @@ func (c *cli) loginFailed(err error, flag, what, refusedHint string) int {
 	switch {
 	case errors.Is(err, login.ErrUnreachable):
 		fmt.Fprintf(c.stderr, "  Check %s and that this machine can reach it, then try again.\n", flag)
+	case errors.Is(err, login.ErrUnavailable):
+		fmt.Fprintln(c.stderr, "  Try again later.")
 	case errors.Is(err, login.ErrNotAPI):
 		fmt.Fprintf(c.stderr, "  Is %s the address of %s?\n", flag, what)
 	case errors.Is(err, login.ErrRefused):

@@ -240,6 +240,10 @@ func TestLoginMastodonFailures(t *testing.T) {
 	s := mastodontest.New(t, mastodontest.Options{})
 	notAPI := httptest.NewServer(http.NotFoundHandler())
 	t.Cleanup(notAPI.Close)
+	busy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(busy.Close)
 	for _, tt := range []struct {
 		name   string
 		args   []string
@@ -257,6 +261,8 @@ func TestLoginMastodonFailures(t *testing.T) {
 			stderr: []string{"cannot reach the server", "Check --server"}},
 		{name: "not a mastodon server", args: []string{"--server", notAPI.URL}, code: exitFailure,
 			stderr: []string{"POST /api/v1/apps answered HTTP 404", "Is --server the address of a Mastodon"}},
+		{name: "server busy", args: []string{"--server", busy.URL}, code: exitFailure,
+			stderr: []string{"server error HTTP 503", "Try again later."}},
 		{name: "unknown scope", args: []string{"--server", s.URL(), "--scopes", "read bogus"}, code: exitFailure,
 			stderr: []string{"Scopes must only contain valid scopes", `try --scopes "read write"`}},
 		{name: "no server", args: nil, code: exitUsage, stderr: []string{"--server is required"}},
