@@ -106,7 +106,13 @@ func exercise(t *testing.T, s *Server) []streamMessage {
 		"media_ids": []string{img.ID}, "sensitive": true, "spoiler_text": "cw", "visibility": "public", "language": "en",
 	}).json(t, &a)
 	do(t, s, "POST", "/api/v1/statuses", tok, map[string]any{"status": "reply", "in_reply_to_id": a.ID, "visibility": "unlisted"}).json(t, &b)
-	do(t, s, "POST", "/api/v1/statuses", tok, map[string]any{"status": "quote", "quoted_status_id": a.ID})
+	var q1 apiStatus
+	do(t, s, "POST", "/api/v1/statuses", tok, map[string]any{"status": "quote", "quoted_status_id": a.ID}).json(t, &q1)
+	if q1.ID != "" { // GoToSocial ignores quotes; this still posts
+		var q2 apiStatus
+		do(t, s, "POST", "/api/v1/statuses", tok, map[string]any{"status": "quote of a quote", "quoted_status_id": q1.ID}).json(t, &q2)
+		do(t, s, "GET", "/api/v1/statuses/"+q2.ID, tok, nil)
+	}
 	do(t, s, "POST", "/api/v1/statuses", tok, map[string]any{"status": ""})
 	do(t, s, "POST", "/api/v1/statuses", tok, map[string]any{"status": strings.Repeat("x", 6000)})
 	do(t, s, "POST", "/api/v1/statuses", tok, map[string]any{"status": "x", "in_reply_to_id": "1"})

@@ -26,6 +26,7 @@ type status struct {
 	r          rendered
 	app        *app
 	replies    int
+	quotes     int               // live statuses quoting this one
 	reblogs    map[*User]*status // live reblogs of this status, by reblogger
 	history    []snapshot        // every version once edited, oldest first
 }
@@ -94,7 +95,7 @@ func (s *Server) createLocked(u *User, in postInput) (*status, *apiErr) {
 		}
 	}
 	var quoted *status
-	if in.quoteOf != "" {
+	if in.quoteOf != "" && !gts { // GoToSocial 0.19 has no quote posts
 		quoted = s.statuses[in.quoteOf]
 		if quoted == nil || quoted.deleted || !s.visibleLocked(quoted, u) || quoted.reblogOf != nil {
 			return nil, s.notFoundErr()
@@ -160,6 +161,9 @@ func (s *Server) createLocked(u *User, in postInput) (*status, *apiErr) {
 	}
 	if parent != nil {
 		parent.replies++
+	}
+	if quoted != nil {
+		quoted.quotes++
 	}
 	s.statuses[st.id] = st
 	s.live++
@@ -393,6 +397,9 @@ func (s *Server) removeLocked(st *status) {
 	if st.replyTo != nil {
 		st.replyTo.replies--
 	}
+	if st.quoteOf != nil {
+		st.quoteOf.quotes--
+	}
 	if st.reblogOf != nil {
 		delete(st.reblogOf.reblogs, u)
 	}
@@ -548,6 +555,12 @@ func (s *Server) statusURL(st *status) string {
 
 // statusJSONLocked renders st as viewer sees it (viewer may be nil).
 func (s *Server) statusJSONLocked(st *status, viewer *User) apiStatus {
+	return s.statusJSONDepth(st, viewer, 0)
+}
+
+// statusJSONDepth renders st at a quoting depth: 0 for a status itself, 1
+// for the status it quotes.
+func (s *Server) statusJSONDepth(st *status, viewer *User, depth int) apiStatus {
 	out := apiStatus{
 		ID:               st.id,
 		CreatedAt:        formatTime(st.created),
@@ -558,6 +571,7 @@ func (s *Server) statusJSONLocked(st *status, viewer *User) apiStatus {
 		URL:              strPtr(s.statusURL(st)),
 		RepliesCount:     st.replies,
 		ReblogsCount:     len(st.reblogs),
+		QuotesCount:      st.quotes,
 		Content:          st.r.content,
 		Account:          s.accountJSONLocked(st.author.acct),
 		MediaAttachments: []apiMedia{},
@@ -568,7 +582,7 @@ func (s *Server) statusJSONLocked(st *status, viewer *User) apiStatus {
 	if st.reblogOf != nil {
 		out.URI = st.author.acct.uri + "/statuses/" + st.id + "/activity"
 		out.URL = nil
-		inner := s.statusJSONLocked(st.reblogOf, viewer)
+		inner := s.statusJSONDepth(st.reblogOf, viewer, depth)
 		out.Reblog = &inner
 		out.Sensitive = false
 	} else {
@@ -605,11 +619,14 @@ func (s *Server) statusJSONLocked(st *status, viewer *User) apiStatus {
 		out.Emojis = append(out.Emojis, s.emojiJSON(e))
 	}
 	if q := st.quoteOf; q != nil {
-		if q.deleted {
+		switch {
+		case q.deleted:
 			out.Quote = &apiQuote{State: "deleted"}
-		} else {
-			inner := s.statusJSONLocked(q, viewer)
-			inner.Quote = nil // Mastodon nests one level; deeper quotes are shallow
+		case depth > 0:
+			// Mastodon shows a quote inside a quoted status by ID only.
+			out.Quote = &apiShallowQuote{State: "accepted", QuotedStatusID: strPtr(q.id)}
+		default:
+			inner := s.statusJSONDepth(q, viewer, depth+1)
 			out.Quote = &apiQuote{State: "accepted", QuotedStatus: &inner}
 		}
 	}

@@ -1,6 +1,7 @@
 package mastodontest
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -328,18 +329,53 @@ func TestReblog(t *testing.T) {
 
 func TestQuote(t *testing.T) {
 	s := New(t, Options{})
+	type quote struct {
+		State          string          `json:"state"`
+		QuotedStatus   json.RawMessage `json:"quoted_status"`
+		QuotedStatusID *string         `json:"quoted_status_id"`
+	}
+	type withQuote struct {
+		ID          string `json:"id"`
+		QuotesCount int    `json:"quotes_count"`
+		Quote       *quote `json:"quote"`
+	}
+	get := func(id string) withQuote {
+		var st withQuote
+		do(t, s, "GET", "/api/v1/statuses/"+id, s.Token(), nil).json(t, &st)
+		return st
+	}
 	q := s.PostAsUser("quoted", "")
-	id := s.Post(PostOpts{Text: "look", QuoteOf: q})
-	r := do(t, s, "GET", "/api/v1/statuses/"+id, s.Token(), nil)
-	var st apiStatus
-	r.json(t, &st)
-	if st.Quote == nil || st.Quote.State != "accepted" || st.Quote.QuotedStatus == nil || st.Quote.QuotedStatus.ID != q {
+	mid := s.Post(PostOpts{Text: "look", QuoteOf: q})
+	top := postStatus(t, s, s.Token(), url.Values{"status": {"look at this look"}, "quoted_status_id": {mid}})
+
+	st := get(top.ID)
+	if st.Quote == nil || st.Quote.State != "accepted" {
 		t.Fatalf("quote %+v", st.Quote)
 	}
+	var inner withQuote
+	if err := json.Unmarshal(st.Quote.QuotedStatus, &inner); err != nil || inner.ID != mid {
+		t.Fatalf("quoted status %s: %v", st.Quote.QuotedStatus, err)
+	}
+	// One level down the quote is shallow: the ID only.
+	if inner.Quote == nil || inner.Quote.QuotedStatusID == nil || *inner.Quote.QuotedStatusID != q || inner.Quote.QuotedStatus != nil {
+		t.Errorf("nested quote %+v, want a shallow quote of %s", inner.Quote, q)
+	}
+	if got := get(q).QuotesCount; got != 1 {
+		t.Errorf("quotes_count %d, want 1", got)
+	}
 	s.Delete(q)
-	do(t, s, "GET", "/api/v1/statuses/"+id, s.Token(), nil).json(t, &st)
-	if st.Quote == nil || st.Quote.State != "deleted" || st.Quote.QuotedStatus != nil {
-		t.Errorf("quote of deleted %+v", st.Quote)
+	st = get(mid)
+	if st.Quote == nil || st.Quote.State != "deleted" || string(st.Quote.QuotedStatus) != "null" {
+		t.Errorf("quote of a deleted status %+v", st.Quote)
+	}
+	mustStatus(t, do(t, s, "POST", "/api/v1/statuses", s.Token(), url.Values{"status": {"x"}, "quoted_status_id": {"1"}}), 404)
+
+	// GoToSocial 0.19 has no quote posts: the parameter is ignored.
+	g := New(t, Options{Flavor: GoToSocial})
+	gq := g.PostAsUser("quoted", "")
+	gst := postStatus(t, g, g.Token(), url.Values{"status": {"x"}, "quoted_status_id": {gq}})
+	if gst.Quote != nil {
+		t.Errorf("gts quote %+v", gst.Quote)
 	}
 }
 

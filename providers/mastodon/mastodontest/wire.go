@@ -118,9 +118,16 @@ type apiApplication struct {
 	Website *string `json:"website"`
 }
 
+// apiQuote is a quote with the quoted status (Mastodon 4.5 Quote).
 type apiQuote struct {
 	State        string     `json:"state"`
 	QuotedStatus *apiStatus `json:"quoted_status"`
+}
+
+// apiShallowQuote is a quote inside a quoted status: its ID only.
+type apiShallowQuote struct {
+	State          string  `json:"state"`
+	QuotedStatusID *string `json:"quoted_status_id"`
 }
 
 type apiStatus struct {
@@ -154,7 +161,7 @@ type apiStatus struct {
 	Mentions           []apiMention    `json:"mentions"`
 	Tags               []apiTag        `json:"tags"`
 	Emojis             []apiEmoji      `json:"emojis"`
-	Quote              *apiQuote       `json:"quote"`
+	Quote              any             `json:"quote"` // nil, *apiQuote or *apiShallowQuote
 	Card               *struct{}       `json:"card"`
 	Poll               *struct{}       `json:"poll"`
 }
