@@ -30,14 +30,8 @@ var urlSchemes = []string{"https://", "http://", "dat://", "dweb://", "ipfs://",
 // punctuation or an unbalanced closing bracket.
 func findURLs(text string) []span {
 	var out []span
-	lower := strings.ToLower(text)
 	for i := 0; i < len(text); {
-		j := -1
-		for _, s := range urlSchemes {
-			if k := strings.Index(lower[i:], s); k >= 0 && (j < 0 || i+k < j) {
-				j = i + k
-			}
-		}
+		j := schemeAt(text, i)
 		if j < 0 {
 			break
 		}
@@ -63,6 +57,20 @@ func findURLs(text string) []span {
 		i = max(end, j+1)
 	}
 	return out
+}
+
+// schemeAt returns the first offset at or after i where a URL scheme
+// starts (in any case), or -1. It compares in place: lowering the whole text
+// first would move byte offsets (some characters change length).
+func schemeAt(text string, i int) int {
+	for ; i < len(text); i++ {
+		for _, s := range urlSchemes {
+			if len(text)-i >= len(s) && strings.EqualFold(text[i:i+len(s)], s) {
+				return i
+			}
+		}
+	}
+	return -1
 }
 
 // trimURLEnd drops what Mastodon's URL pattern does not end a URL with:

@@ -23,6 +23,7 @@ func TestStatusLength(t *testing.T) {
 		{"url with balanced parens", "https://en.wikipedia.org/wiki/Go_(language)", 23},
 		{"trailing at-sign and tilde", "https://example.com/a~@ x", 23 + len("~@ x")},
 		{"query may end in equals", "https://example.com/?a=", 23},
+		{"case-changing letter before url", "İ HTTPS://example.com/x", 2 + 23},
 		{"two urls", "https://a.example/1 https://b.example/2", 23 + 1 + 23},
 		{"remote mention counts as user", "@bob@other.example hi", len("@bob hi")},
 		{"local mention", "@bob hi", 7},
