@@ -162,7 +162,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request, c *call
 		return
 	}
 	redirect := q.Get("redirect_uri")
-	if !contains2(a.redirectURIs, redirect) {
+	if !containsString(a.redirectURIs, redirect) {
 		s.mu.Unlock()
 		oauthError(w, http.StatusBadRequest, "invalid_redirect_uri", descRedirect)
 		return
@@ -177,7 +177,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request, c *call
 		scopes = []string{"read"}
 	}
 	for _, sc := range scopes {
-		if !contains2(a.scopes, sc) {
+		if !containsString(a.scopes, sc) {
 			s.mu.Unlock()
 			oauthError(w, http.StatusBadRequest, "invalid_scope", descInvalidScope)
 			return
@@ -205,7 +205,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request, c *call
 	http.Redirect(w, r, to.String(), http.StatusFound)
 }
 
-func contains2(list []string, v string) bool {
+func containsString(list []string, v string) bool {
 	for _, x := range list {
 		if x == v {
 			return true
@@ -253,7 +253,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request, c *call) {
 			scopes = []string{"read"}
 		}
 		for _, sc := range scopes {
-			if !contains2(a.scopes, sc) {
+			if !containsString(a.scopes, sc) {
 				oauthError(w, http.StatusBadRequest, "invalid_scope", descInvalidScope)
 				return
 			}

@@ -287,7 +287,7 @@ func (s *Server) editLocked(u *User, id string, in postInput) (*status, *apiErr)
 	}
 	for _, a := range in.mediaAttrs {
 		m := s.media[a["id"]]
-		if m == nil || !contains(atts, m) {
+		if m == nil || !hasMedia(atts, m) {
 			continue
 		}
 		if d, ok := a["description"]; ok {
@@ -312,7 +312,7 @@ func (s *Server) editLocked(u *User, id string, in postInput) (*status, *apiErr)
 	}
 	for _, a := range in.mediaAttrs {
 		m := s.media[a["id"]]
-		if m == nil || !contains(atts, m) {
+		if m == nil || !hasMedia(atts, m) {
 			continue
 		}
 		if d, ok := a["description"]; ok && d != m.description {
@@ -333,7 +333,7 @@ func (s *Server) editLocked(u *User, id string, in postInput) (*status, *apiErr)
 		st.history = append(st.history, st.snapshot(st.created))
 	}
 	for _, m := range st.media {
-		if !contains(atts, m) {
+		if !hasMedia(atts, m) {
 			m.status = nil
 		}
 	}
@@ -349,7 +349,7 @@ func (s *Server) editLocked(u *User, id string, in postInput) (*status, *apiErr)
 	return st, nil
 }
 
-func contains(ms []*media, m *media) bool {
+func hasMedia(ms []*media, m *media) bool {
 	for _, x := range ms {
 		if x == m {
 			return true
