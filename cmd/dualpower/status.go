@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/dualpower/dualpower/config"
 	"github.com/dualpower/dualpower/httpapi"
@@ -195,7 +197,7 @@ func askDaemon(addr string) (httpapi.Status, error) {
 	if resp.StatusCode != http.StatusOK {
 		first, _, _ := strings.Cut(strings.TrimSpace(string(body)), "\n")
 		if strings.HasPrefix(first, "status unavailable") {
-			return s, &daemonError{fmt.Sprintf("the daemon at %s answered: %s", addr, cut(first, 300))}
+			return s, &daemonError{fmt.Sprintf("the daemon at %s answered: %s", addr, plain(first, 300))}
 		}
 		return s, fmt.Errorf("HTTP %d: not a dualpower daemon?", resp.StatusCode)
 	}
@@ -208,12 +210,20 @@ func askDaemon(addr string) (httpapi.Status, error) {
 	return s, nil
 }
 
-func cut(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
+// plain makes text from a network or another process safe and short for
+// a terminal: control characters (newlines, escape sequences) become
+// spaces, and it is cut to n characters.
+func plain(s string, n int) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == utf8.RuneError {
+			return ' '
+		}
+		return r
+	}, s)
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
 	}
-	return string(r[:n]) + "…"
+	return s
 }
 
 // printStatus writes the status for people: one block per link and per
@@ -226,11 +236,11 @@ func printStatus(w io.Writer, s httpapi.Status, source string) error {
 		b.WriteByte('\n')
 		switch l.Kind {
 		case httpapi.KindAnnouncement:
-			fmt.Fprintf(&b, "announcement %s on %s", l.Name, strings.Join(l.To, ", "))
+			fmt.Fprintf(&b, "announcement %s on %s", plain(l.Name, 100), plain(strings.Join(l.To, ", "), 300))
 		default:
-			fmt.Fprintf(&b, "link %s", l.Name)
+			fmt.Fprintf(&b, "link %s", plain(l.Name, 100))
 			if l.From != "" {
-				fmt.Fprintf(&b, ": %s -> %s", l.From, strings.Join(l.To, ", "))
+				fmt.Fprintf(&b, ": %s -> %s", plain(l.From, 100), plain(strings.Join(l.To, ", "), 300))
 			}
 		}
 		switch {
@@ -250,16 +260,16 @@ func printStatus(w io.Writer, s httpapi.Status, source string) error {
 	}
 	for _, a := range s.Accounts {
 		b.WriteByte('\n')
-		fmt.Fprintf(&b, "account %s", a.Name)
+		fmt.Fprintf(&b, "account %s", plain(a.Name, 100))
 		if a.Network != "" {
-			fmt.Fprintf(&b, " (%s)", a.Network)
+			fmt.Fprintf(&b, " (%s)", plain(a.Network, 40))
 		}
 		if !a.Configured {
 			b.WriteString(" (no longer configured)")
 		}
 		b.WriteByte('\n')
 		if a.Paused {
-			fmt.Fprintf(&b, "  PAUSED %s: %s; fix its credentials, then reload (SIGHUP)\n", ago(now, a.PausedAt), a.PausedWhy)
+			fmt.Fprintf(&b, "  PAUSED %s: %s; fix its credentials, then reload (SIGHUP)\n", ago(now, a.PausedAt), plain(a.PausedWhy, 200))
 		}
 		fmt.Fprintf(&b, "  posts today %s, this month %s", ofLimit(a.PostsToday, a.PostsPerDay), ofLimit(a.PostsMonth, a.PostsPerMonth))
 		if a.SpendMonthUSD > 0 || a.BudgetUSDPerMonth > 0 {
@@ -274,10 +284,10 @@ func printStatus(w io.Writer, s httpapi.Status, source string) error {
 		}
 		fmt.Fprintf(&b, "  pending %d, failed %d\n", a.Pending, a.Failed)
 		if a.Held != "" {
-			fmt.Fprintf(&b, "  waiting until %s: %s\n", clock(now, a.HeldUntil), strings.TrimPrefix(a.Held, "held: "))
+			fmt.Fprintf(&b, "  waiting until %s: %s\n", clock(now, a.HeldUntil), plain(strings.TrimPrefix(a.Held, "held: "), 200))
 		}
 		if a.LastFailure != "" {
-			fmt.Fprintf(&b, "  last failure: %s\n", cut(a.LastFailure, 160))
+			fmt.Fprintf(&b, "  last failure: %s\n", plain(a.LastFailure, 160))
 		}
 		fmt.Fprintf(&b, "  last activity %s\n", ago(now, a.LastActivity))
 	}

@@ -495,6 +495,9 @@ func TestHumanTimes(t *testing.T) {
 		{"usd zero", usd(0), "$0.00"},
 		{"limit", ofLimit(3, 100), "3 of 100"},
 		{"no limit", ofLimit(3, 0), "3"},
+		{"plain text", plain("line one\nline two\x1b[31mred\tand \u0085next", 100), "line one line two [31mred and  next"},
+		{"plain cut", plain("ünïcödé text", 4), "ünïc…"},
+		{"plain bad utf8", plain("a\xffb", 10), "a b"},
 		{"no reasons", topReasons(nil), ""},
 		{"reasons", topReasons(map[string]int{"visibility private": 2, "visibility direct": 1, "reply to someone else": 3}), " (reply 3, visibility 3)"},
 		{"more reasons", topReasons(map[string]int{"a": 1, "visibility x": 1, "reply x": 1, "quote x": 1, "too long for x": 5}), " (too long 5, other 1, quote 1, +2 more)"},
@@ -503,6 +506,49 @@ func TestHumanTimes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if tt.got != tt.want {
 				t.Errorf("got %q, want %q", tt.got, tt.want)
+			}
+		})
+	}
+}
+
+// Whatever answers at the daemon's address, status never panics: a broken
+// answer sends it to the ledger, and text from the answer cannot drive the
+// terminal.
+func TestStatusHostileDaemon(t *testing.T) {
+	escapes := daemonStatus()
+	escapes.Links[0].Name = "evil\x1b]0;pwned\x07\nlink"
+	escapes.Accounts[0].PausedWhy = "auth failed\x1b[2J\r\nrm -rf"
+	for _, tt := range []struct {
+		name     string
+		handler  http.HandlerFunc
+		fallback bool   // the ledger is read instead
+		want     string // in stdout
+	}{
+		{"not json", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("<html>hello</html>")) }, true, "mirrored 1,"},
+		{"json of something else", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(`{"status":"ok"}`)) }, true, "mirrored 1,"},
+		{"wrong types", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(`{"generated":"x","links":7}`)) }, true, "mirrored 1,"},
+		{"cut short", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Length", "1000")
+			_, _ = w.Write([]byte(`{"generated":`))
+		}, true, "mirrored 1,"},
+		{"never answers", func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }, true, "mirrored 1,"},
+		{"escape sequences", func(w http.ResponseWriter, r *http.Request) { _ = json.NewEncoder(w).Encode(escapes) }, false, "link evil ]0;pwned  link: alice-mastodon"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := writeStatusConfig(t, fakeDaemon(t, tt.handler))
+			populateStatusLedger(t, path)
+			code, out, errOut := runStatus(t, "-c", path)
+			if code != exitOK {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			if got := strings.Contains(out, "from the ledger"); got != tt.fallback {
+				t.Errorf("read the ledger: %v, want %v:\n%s", got, tt.fallback, out)
+			}
+			if !strings.Contains(out, tt.want) {
+				t.Errorf("output lacks %q:\n%s", tt.want, out)
+			}
+			if strings.ContainsAny(out, "\x1b\x07\r") {
+				t.Errorf("control characters reached the terminal: %q", out)
 			}
 		})
 	}
