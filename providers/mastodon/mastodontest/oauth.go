@@ -128,6 +128,12 @@ func (s *Server) handleVerifyApp(w http.ResponseWriter, r *http.Request, c *call
 // AuthorizeCode approves app clientID for alice, as if she clicked
 // "Authorize" in the browser, and returns the code the out-of-band page
 // would show. It returns "" for an unknown client.
+//
+// The authorize page itself (GET /oauth/authorize) approves at once too:
+// for alice, or for the user named by a fake-only "login" parameter
+// (created when new). With the out-of-band redirect URI it shows the code
+// in an <input class="oauth-code"> as Mastodon does; otherwise it redirects
+// with code and state.
 func (s *Server) AuthorizeCode(clientID string) string { return s.alice.AuthorizeCode(clientID) }
 
 // AuthorizeCode approves app clientID for u with the app's scopes.

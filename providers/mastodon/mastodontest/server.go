@@ -39,6 +39,7 @@ func (f Flavor) String() string {
 // Options configure a fake server. The zero value is a Mastodon server at
 // social.example with Mastodon's default limits and the real clock.
 type Options struct {
+	// Flavor is the server software to imitate; default Mastodon.
 	Flavor Flavor
 	// Domain is the server's public domain, used in account handles, status
 	// URIs and links. Default "social.example".

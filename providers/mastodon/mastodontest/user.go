@@ -50,14 +50,14 @@ func (u *User) Revoke() {
 
 // PostOpts is a status as a user composes it in the web UI.
 type PostOpts struct {
-	Text        string
+	Text        string // as typed: @mentions, #tags, URLs, :emoji: are found in it
 	Visibility  string // public (default), unlisted, private, direct
-	ReplyTo     string
-	SpoilerText string
+	ReplyTo     string // status ID to reply to
+	SpoilerText string // content warning
 	Sensitive   bool
-	Language    string
+	Language    string // ISO 639-1; "en" when empty or invalid
 	Media       []MediaOpts
-	QuoteOf     string
+	QuoteOf     string // status ID to quote (ignored by GoToSocial, which has no quotes)
 }
 
 // MediaOpts is one attachment uploaded with a status. Type is informative:
