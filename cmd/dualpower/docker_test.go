@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/dualpower/dualpower/config"
 )
 
 // No Docker engine runs where the tests do, so the image cannot be built
@@ -311,5 +313,47 @@ func TestCompose(t *testing.T) {
 		if s.ReadOnly && !slices.Contains(s.Tmpfs, "/tmp") {
 			t.Errorf("%s: read_only without a tmpfs on /tmp", name)
 		}
+	}
+}
+
+// What compose.yaml and the Dockerfile tell a person to put in config.yaml
+// is a valid config that does what they say: the ledger on the volume, the
+// HTTP server reachable through the published port, and the healthcheck
+// asking it on loopback.
+func TestContainerConfigAdvice(t *testing.T) {
+	dir := t.TempDir()
+	secret := filepath.Join(dir, "alice_mastodon_token") // /run/secrets/… in the container
+	if err := os.WriteFile(secret, []byte("token\n"), 0o400); err != nil {
+		t.Fatal(err)
+	}
+	text := `
+data_dir: /data
+http: {listen: ":8080"}
+accounts:
+  alice-mastodon:
+    network: mastodon
+    server: https://social.example
+    access_token_file: ` + secret + `
+  alice-x:
+    network: x
+    consumer_key: ${X_CONSUMER_KEY}
+    consumer_secret: ${X_CONSUMER_SECRET}
+    access_token: ${ALICE_X_TOKEN}
+    access_token_secret: ${ALICE_X_TOKEN_SECRET}
+links:
+  alice-to-x: {from: alice-mastodon, to: [alice-x]}
+`
+	cfg, err := config.Parse("/config/config.yaml", []byte(text), func(k string) (string, bool) { return "v-" + k, true })
+	if err != nil {
+		t.Fatalf("the advised config is not valid: %v", err)
+	}
+	if cfg.DataDir != "/data" {
+		t.Errorf("data_dir = %s, want /data", cfg.DataDir)
+	}
+	if got := daemonAddr(cfg.HTTP.Listen); got != "127.0.0.1:8080" {
+		t.Errorf("healthcheck would ask %q, want 127.0.0.1:8080", got)
+	}
+	if got := cfg.Accounts["alice-mastodon"].Secrets["access_token"].Reveal(); got != "token" {
+		t.Errorf("access_token_file read as %q", got)
 	}
 }
