@@ -127,8 +127,9 @@ func TestCutRunes(t *testing.T) {
 }
 
 // FuzzStatusLength checks the counter never panics, never counts more than
-// the characters a text has after rewriting, and counts a text without URLs
-// and mentions at least once per grapheme-starting rune.
+// the characters a text has after rewriting, counts a non-empty text as
+// more than nothing, and that every URL and mention found is a sound span
+// of the text.
 func FuzzStatusLength(f *testing.F) {
 	for _, s := range []string{"", "hi @a@b.c https://x.y/z", "👨\u200d👩", "🇩🇪🇩", "e\u0301\u0301", "\r\n"} {
 		f.Add(s)
@@ -141,6 +142,18 @@ func FuzzStatusLength(f *testing.F) {
 		}
 		if c != "" && n == 0 {
 			t.Fatalf("statusLength(%q) = 0 for non-empty countable text", s)
+		}
+		last := 0
+		for _, u := range findURLs(s) {
+			if u.start < last || u.end <= u.start || u.end > len(s) || schemeAt(s[u.start:u.end], 0) != 0 {
+				t.Fatalf("findURLs(%q) gave a bad span %v", s, u)
+			}
+			last = u.end
+		}
+		for _, m := range findMentions(s) {
+			if m.end > len(s) || s[m.start] != '@' || s[m.start+1:m.start+1+len(m.user)] != m.user {
+				t.Fatalf("findMentions(%q) gave a bad span %+v", s, m)
+			}
 		}
 	})
 }
