@@ -433,3 +433,24 @@ func BenchmarkMirrored(b *testing.B) {
 		}
 	})
 }
+
+// FuzzLabelValue: any label value survives the exposition (invalid UTF-8
+// replaced), and the page stays parseable.
+func FuzzLabelValue(f *testing.F) {
+	for _, s := range []string{"", `a"b`, `back\slash`, "new\nline", "\xff", `\n`, `"}`, "x{le=\"1\"}"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		c := newCounterVec("c_total", "help", "l")
+		c.inc(v)
+		var b strings.Builder
+		if err := writeText(&b, c.collect()); err != nil {
+			t.Fatal(err)
+		}
+		got := parseText(t, b.String())
+		want := `c_total{l="` + strings.ToValidUTF8(v, "\uFFFD") + `"}`
+		if got[want] != 1 || len(got) != 1 {
+			t.Fatalf("value %q: parsed %v from %q", v, got, b.String())
+		}
+	})
+}
