@@ -22,6 +22,10 @@ import (
 // stream's own copy of a post the catch-up poll already emitted is dropped.
 const recentIDs = 1024
 
+// maxStreamMessage bounds one stream message (a status with its HTML and
+// media is a few kilobytes; a server sending more is cut off).
+const maxStreamMessage = 4 << 20
+
 // maxRateLimitWait bounds how long the stream waits for a rate limit's
 // reset before it tries again (a server could name any time).
 const maxRateLimitWait = 15 * time.Minute
@@ -140,6 +144,7 @@ func (p *Provider) streamOnce(ctx context.Context, st *streamState) (connected b
 	msgs := make(chan []byte, 256)
 	readErr := make(chan error, 1)
 
+	conn.SetReadLimit(maxStreamMessage)
 	deadline := func() { _ = conn.SetReadDeadline(time.Now().Add(p.readTimeout)) }
 	conn.SetPongHandler(func(string) error { deadline(); return nil })
 	conn.SetPingHandler(func(data string) error {
