@@ -524,3 +524,23 @@ func TestLoginMastodonTokenThatDoesNotWork(t *testing.T) {
 		t.Errorf("the token was printed:\nstdout: %s\nstderr: %s", run.stdout, run.stderr)
 	}
 }
+
+// Whatever user name a server sends, the snippet's account name is one the
+// config takes and its variable names are ones ${…} can expand.
+func FuzzAccountName(f *testing.F) {
+	for _, s := range []string{"alice", "", "_", "ünï", "9", strings.Repeat("z", 70), "a b\nc"} {
+		f.Add(s)
+	}
+	validVar := regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	f.Fuzz(func(t *testing.T, user string) {
+		for _, network := range []string{"mastodon", "x"} {
+			name := accountName(user, network)
+			if !validAccountName.MatchString(name) {
+				t.Fatalf("accountName(%q, %s) = %q, not a valid name", user, network, name)
+			}
+			if env := envPrefix(name) + "_TOKEN_SECRET"; !validVar.MatchString(env) {
+				t.Fatalf("envPrefix(%q) makes %q, not a variable name", name, env)
+			}
+		}
+	})
+}
