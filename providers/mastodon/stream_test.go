@@ -492,3 +492,38 @@ func TestStreamRecoversEditsMadeWhileDown(t *testing.T) {
 		})
 	}
 }
+
+// TestStreamEndsOnRevokedToken: a token revoked while streaming ends
+// Stream with an Auth error at the next reconnect, without the token in it.
+func TestStreamEndsOnRevokedToken(t *testing.T) {
+	for _, flavor := range []mastodontest.Flavor{mastodontest.Mastodon, mastodontest.GoToSocial} {
+		t.Run(flavor.String(), func(t *testing.T) {
+			p, srv := newFakeProvider(t, mastodontest.Options{Flavor: flavor})
+			connects := make(chan struct{}, 4)
+			p.onConnect = func() { connects <- struct{}{} }
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			done := make(chan error, 1)
+			go func() { done <- p.Stream(ctx, "", newRecorder().emit) }()
+			select {
+			case <-connects:
+			case <-time.After(10 * time.Second):
+				t.Fatal("no connection")
+			}
+			srv.Revoke()
+			srv.DropStreams()
+			var err error
+			select {
+			case err = <-done:
+			case <-time.After(15 * time.Second):
+				t.Fatal("Stream went on with a revoked token")
+			}
+			if !errors.Is(err, providers.ErrAuth) {
+				t.Fatalf("Stream = %v, want an Auth error", err)
+			}
+			if strings.Contains(fmt.Sprintf("%v %+v", err, err), srv.Token()) {
+				t.Errorf("error carries the token: %v", err)
+			}
+		})
+	}
+}
