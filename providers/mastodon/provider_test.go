@@ -634,3 +634,16 @@ func TestMediaEditWithFake(t *testing.T) {
 		})
 	}
 }
+
+func TestEditDenied(t *testing.T) {
+	p, _ := routes(t, map[string]http.HandlerFunc{
+		"PUT /api/v1/statuses/{id}": func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = io.WriteString(w, `{"error":"This action is not allowed"}`)
+		},
+	})
+	_, err := p.Edit(context.Background(), "42", providers.Draft{Text: "x"})
+	if !errors.Is(err, &providers.Error{Kind: providers.Rejected, Reason: providers.ReasonEditDenied}) {
+		t.Fatalf("Edit of someone else's status = %v, want Rejected (edit denied)", err)
+	}
+}

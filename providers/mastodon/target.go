@@ -153,6 +153,10 @@ func (p *Provider) Edit(ctx context.Context, id string, d providers.Draft) (prov
 	}
 	var st status
 	if _, err := p.do(ctx, op, http.MethodPut, "/api/v1/statuses/"+url.PathEscape(id), nil, bytes.NewReader(b), "application/json", &st); err != nil {
+		var pe *providers.Error
+		if errors.As(err, &pe) && pe.Kind == providers.Rejected && pe.Status == http.StatusForbidden {
+			pe.Reason = providers.ReasonEditDenied // not ours to edit
+		}
 		return providers.Published{}, err
 	}
 	if st.ID == "" {
