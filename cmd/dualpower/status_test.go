@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -54,18 +53,6 @@ func writeStatusConfig(t *testing.T, listen string) string {
 		t.Fatal(err)
 	}
 	return path
-}
-
-// closedPort is a loopback address nothing listens on.
-func closedPort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
 }
 
 // populateStatusLedger records, the way the engine would: m1 mirrored to
@@ -129,7 +116,7 @@ func runStatus(t *testing.T, args ...string) (code int, stdout, stderr string) {
 func TestStatusFromLedger(t *testing.T) {
 	for _, tt := range []struct{ name, listen string }{
 		{"server off", ""},
-		{"no daemon answers", closedPort(t)},
+		{"no daemon answers", loginClosedAddr(t)},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			path := writeStatusConfig(t, tt.listen)
@@ -335,7 +322,7 @@ func TestStatusFailures(t *testing.T) {
 		{
 			name: "daemon holds the ledger, nothing at its address",
 			setup: func(t *testing.T) []string {
-				path := writeStatusConfig(t, closedPort(t))
+				path := writeStatusConfig(t, loginClosedAddr(t))
 				holdLedger(t, path)
 				return []string{"-c", path}
 			},
