@@ -128,11 +128,10 @@ func (c *cli) readStatus(cfg *config.Config) (s httpapi.Status, source string, e
 	st, err := openStore(cfg, true)
 	switch {
 	case errors.Is(err, store.ErrLocked):
-		msg := heldLedger
-		if addr != "" {
-			msg = fmt.Sprintf("%s (http://%s/status: %v)", heldLedger, addr, asked)
+		if addr == "" {
+			return s, "", errors.New(heldLedger)
 		}
-		return s, "", errors.New(msg)
+		return s, "", fmt.Errorf("the daemon holds the ledger, and its status did not come from http://%s/status: %v", addr, asked)
 	case errors.Is(err, os.ErrNotExist):
 		return s, "", fmt.Errorf("no ledger at %s yet: the bridge has not run with this config", ledgerPath(cfg))
 	case err != nil:

@@ -327,7 +327,7 @@ func TestStatusFailures(t *testing.T) {
 				return []string{"-c", path}
 			},
 			code:   exitFailure,
-			stderr: heldLedger + " (http://127.0.0.1:",
+			stderr: "the daemon holds the ledger, and its status did not come from http://127.0.0.1:",
 		},
 		{
 			name: "daemon cannot build its status",
