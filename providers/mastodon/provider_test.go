@@ -647,3 +647,44 @@ func TestEditDenied(t *testing.T) {
 		t.Fatalf("Edit of someone else's status = %v, want Rejected (edit denied)", err)
 	}
 }
+
+// TestPollSince reads every post made since a time, across pages, oldest
+// first, and then goes on from a network cursor.
+func TestPollSince(t *testing.T) {
+	for _, flavor := range []mastodontest.Flavor{mastodontest.Mastodon, mastodontest.GoToSocial} {
+		t.Run(flavor.String(), func(t *testing.T) {
+			clock := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+			var mu sync.Mutex
+			now := func() time.Time { mu.Lock(); defer mu.Unlock(); clock = clock.Add(time.Second); return clock }
+			p, srv := newFakeProvider(t, mastodontest.Options{Flavor: flavor, RateLimit: -1, Now: now})
+			for i := range 5 {
+				srv.PostAsUser(fmt.Sprintf("old %d", i), "")
+			}
+			since := now()
+			var ids []string
+			for i := range 50 {
+				ids = append(ids, srv.PostAsUser(fmt.Sprintf("new %d", i), ""))
+			}
+			evs, next, err := p.Poll(context.Background(), providers.SinceCursor(since))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(evs) != 50 {
+				t.Fatalf("Poll since = %d events, want 50", len(evs))
+			}
+			for i, ev := range evs {
+				if ev.Ref.ID != ids[i] || ev.Cursor != ids[i] {
+					t.Fatalf("event %d = %s, want %s (oldest first)", i, ev.Ref.ID, ids[i])
+				}
+			}
+			if next != ids[49] {
+				t.Errorf("next = %q, want the newest ID", next)
+			}
+			later := providers.SinceCursor(now())
+			evs, again, err := p.Poll(context.Background(), later)
+			if err != nil || len(evs) != 0 || again != later {
+				t.Errorf("Poll since a time after every post = %d events, next %q, %v; want none and the since cursor back", len(evs), again, err)
+			}
+		})
+	}
+}

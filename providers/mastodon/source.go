@@ -27,9 +27,10 @@ const pageSize = 40
 // since_id, which GoToSocial ignores), following pages forward while full
 // pages come back (at most p.pollPages pages; the next Poll goes on from
 // there). An empty cursor reads the newest page only; a
-// providers.SinceCursor reads back (max_id) to that time. Reposts are included
-// with RepostOf set. A page that fails after the first ends the poll with
-// what was read so far and no error: the next Poll retries from there.
+// providers.SinceCursor pages back with max_id to that time (at most
+// p.pollPages pages, 1000 statuses; see pollSince). Reposts are included
+// with RepostOf set. A forward page that fails after the first ends the poll
+// with what was read so far and no error: the next Poll retries from there.
 func (p *Provider) Poll(ctx context.Context, cursor string) ([]providers.Event, string, error) {
 	me, err := p.me(ctx)
 	if err != nil {
@@ -106,35 +107,44 @@ func newerThan(page []status, cursor string) (out []status, ignored bool) {
 }
 
 // pollSince reads every status made at or after since, paging back from the
-// newest with max_id (at most p.pollPages pages), and returns them oldest
-// first. Until a status is found, the next cursor is the since cursor.
+// newest with max_id, and returns them oldest first. It reads at most
+// p.pollPages pages (1000 statuses by default): a longer history is cut to
+// its newest part, and a warning logged. Until a status is found, the next
+// cursor is the since cursor.
 func (p *Provider) pollSince(ctx context.Context, me account, dom, path, cursor string, since time.Time) ([]providers.Event, string, error) {
 	var newestFirst []status
 	maxID := ""
+	reachedSince := false
 	for page := 0; page < max(p.pollPages, 1); page++ {
 		q := url.Values{"limit": {strconv.Itoa(pageSize)}}
 		if maxID != "" {
 			q.Set("max_id", maxID)
 		}
-		var statuses []status
-		if _, err := p.do(ctx, "poll", http.MethodGet, path, q, nil, "", &statuses); err != nil {
+		var raws []json.RawMessage
+		if _, err := p.do(ctx, "poll", http.MethodGet, path, q, nil, "", &raws); err != nil {
 			return nil, cursor, err
 		}
-		older := false
+		statuses := decodeStatuses(ctx, raws)
 		for _, s := range statuses {
-			if s.ID == "" || s.ID == maxID {
-				continue
+			switch {
+			case s.ID == maxID:
+			case s.broken && s.CreatedAt.IsZero():
+				// No time to judge by; nothing to emit either.
+			case s.CreatedAt.Before(since):
+				reachedSince = true
+			case !s.broken:
+				newestFirst = append(newestFirst, s)
 			}
-			if s.CreatedAt.Before(since) {
-				older = true
-				continue
-			}
-			newestFirst = append(newestFirst, s)
 		}
-		if older || len(statuses) < pageSize || len(statuses) == 0 {
+		if reachedSince || len(raws) < pageSize || len(statuses) == 0 {
+			reachedSince = true
 			break
 		}
 		maxID = statuses[len(statuses)-1].ID
+	}
+	if !reachedSince {
+		zerolog.Ctx(ctx).Warn().Time("since", since).Int("statuses", len(newestFirst)).
+			Msg("mastodon: poll since a time stopped at its page bound; older statuses are not read")
 	}
 	ordered, _ := newerThan(newestFirst, "")
 	events := make([]providers.Event, 0, len(ordered))
