@@ -64,6 +64,11 @@ func findURLs(text string) []span {
 // first would move byte offsets (some characters change length).
 func schemeAt(text string, i int) int {
 	for ; i < len(text); i++ {
+		switch text[i] | 0x20 { // every scheme starts with one of these letters
+		case 'h', 'd', 'i', 'g', 's':
+		default:
+			continue
+		}
 		for _, s := range urlSchemes {
 			if len(text)-i >= len(s) && strings.EqualFold(text[i:i+len(s)], s) {
 				return i
@@ -264,6 +269,9 @@ func graphemeCount(s string) int {
 
 // graphemeBreak reports whether there is a cluster boundary between a and b.
 func graphemeBreak(a, b rune, riRun int) bool {
+	if a < 0x80 && b < 0x80 { // ASCII: only CR LF holds together
+		return a != '\r' || b != '\n'
+	}
 	switch {
 	case a == '\r' && b == '\n':
 		return false
