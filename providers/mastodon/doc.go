@@ -31,6 +31,12 @@
 //   - The user stream also carries deletes of other people's statuses (the
 //     payload is a bare ID): they are emitted as Deleted events and the engine
 //     drops the ones it does not know.
+//   - While the stream is down, new posts are found again by polling and
+//     edits of the newest page of statuses by reading it after the
+//     reconnect; deletes made while it was down are not found (the API does
+//     not list them).
+//   - Polling since a time (providers.SinceCursor) pages back at most 25
+//     pages (1000 statuses).
 //   - Length counts extended grapheme clusters with an approximation of
 //     UAX #29 written here (no grapheme library is available): combining
 //     marks, variation selectors, emoji modifiers, ZWJ sequences, flags and
