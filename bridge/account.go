@@ -32,6 +32,12 @@ type account struct {
 
 	wake chan struct{} // new work is queued for this account
 	idle chan struct{} // closed to tell the worker to stop once idle
+	// settled is closed once the work a crash left with an unknown outcome
+	// on this account is reconciled. Until then nothing is read from the
+	// account: a mirror posted just before the crash, not yet recorded,
+	// would look like a new origin and be mirrored back.
+	settled     chan struct{}
+	settledOnce sync.Once
 
 	mu           sync.Mutex
 	id           providers.Identity
@@ -43,14 +49,28 @@ type account struct {
 
 func (e *Engine) newAccount(c *config.Account, p providers.Provider) *account {
 	return &account{
-		name:   c.Name,
-		cfg:    c,
-		p:      p,
-		caps:   providers.CapabilitiesOf(p),
-		log:    e.log.With().Str("account", c.Name).Str("network", c.Network).Logger(),
-		wake:   make(chan struct{}, 1),
-		idle:   make(chan struct{}),
-		resume: make(chan struct{}),
+		name:    c.Name,
+		cfg:     c,
+		p:       p,
+		caps:    providers.CapabilitiesOf(p),
+		log:     e.log.With().Str("account", c.Name).Str("network", c.Network).Logger(),
+		wake:    make(chan struct{}, 1),
+		idle:    make(chan struct{}),
+		resume:  make(chan struct{}),
+		settled: make(chan struct{}),
+	}
+}
+
+// settle marks the account's unknown outcomes reconciled.
+func (a *account) settle() { a.settledOnce.Do(func() { close(a.settled) }) }
+
+// waitSettled blocks intake until the account's work is reconciled.
+func (a *account) waitSettled(ctx context.Context) bool {
+	select {
+	case <-a.settled:
+		return true
+	case <-ctx.Done():
+		return false
 	}
 }
 
@@ -109,6 +129,7 @@ func (a *account) pause(e *Engine, err error) {
 	if perr := e.st.Pause(a.name, why); perr != nil {
 		a.log.Error().Err(perr).Msg("cannot record the pause in the ledger")
 	}
+	e.obs.Paused(a.name, why)
 	a.log.Error().Err(err).Msg("account paused: its credentials were refused; fix them in the config and reload (SIGHUP)")
 }
 

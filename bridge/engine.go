@@ -39,6 +39,9 @@ type Options struct {
 	ShutdownGrace time.Duration
 	// Observer, when set, hears about every outcome (metrics, tests).
 	Observer Observer
+	// RetryBase is the first wait after a transient failure, doubled for
+	// each further one (with jitter, up to an hour); default 2 s.
+	RetryBase time.Duration
 }
 
 // Observer hears what the engine does. Its methods must not block.
@@ -54,6 +57,12 @@ type Observer interface {
 	Skipped(link, target, reason string)
 	// Failed: an intent failed for good.
 	Failed(link, target, reason string)
+	// Held: work was held back by a cap, a budget or the network's usage
+	// cap until a later time.
+	Held(link, target, reason string, until time.Time)
+	// Paused: an account's credentials were refused; its work waits
+	// until the config is fixed and reloaded.
+	Paused(account, why string)
 }
 
 // Engine runs every link of a configuration.
@@ -64,6 +73,7 @@ type Engine struct {
 	httpClient *http.Client
 	grace      time.Duration
 	obs        Observer
+	retryBase  time.Duration
 
 	mu       sync.Mutex
 	cfg      *config.Config
@@ -95,6 +105,7 @@ func New(opt Options) (*Engine, error) {
 		httpClient: opt.HTTPClient,
 		grace:      opt.ShutdownGrace,
 		obs:        opt.Observer,
+		retryBase:  opt.RetryBase,
 		cfg:        opt.Config,
 		accounts:   map[string]*account{},
 		ready:      make(chan struct{}),
@@ -104,6 +115,9 @@ func New(opt Options) (*Engine, error) {
 	}
 	if e.httpClient == nil {
 		e.httpClient = &http.Client{Timeout: 2 * time.Minute}
+	}
+	if e.retryBase <= 0 {
+		e.retryBase = defaultRetryBase
 	}
 	if e.grace <= 0 {
 		e.grace = 10 * time.Second
@@ -128,6 +142,8 @@ func (nopObserver) Received(string, providers.EventKind, providers.Ref, bool) {}
 func (nopObserver) Mirrored(string, string, store.IntentKind, time.Duration)  {}
 func (nopObserver) Skipped(string, string, string)                            {}
 func (nopObserver) Failed(string, string, string)                             {}
+func (nopObserver) Held(string, string, string, time.Time)                    {}
+func (nopObserver) Paused(string, string)                                     {}
 
 // Run starts intake and workers and blocks until ctx ends; then it stops
 // intake, gives in-flight work ShutdownGrace to finish and returns. It
@@ -154,6 +170,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	var workers sync.WaitGroup
 	for _, a := range accts {
 		if a.caps.Publisher == nil {
+			a.settle() // nothing is ever published here
 			continue
 		}
 		workers.Add(1)

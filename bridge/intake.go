@@ -15,6 +15,9 @@ import (
 // by itself; this loop only restarts it if it returns early with an error
 // other than a refused token.
 func (a *account) stream(ctx context.Context, e *Engine) {
+	if !a.waitSettled(ctx) {
+		return
+	}
 	for attempt := 0; ctx.Err() == nil; attempt++ {
 		if paused, resume := a.isPaused(); paused {
 			select {
@@ -55,6 +58,9 @@ func (a *account) stream(ctx context.Context, e *Engine) {
 
 // poll reads a polling source once from its cursor.
 func (a *account) poll(ctx context.Context, e *Engine) {
+	if !a.waitSettled(ctx) {
+		return
+	}
 	if paused, _ := a.isPaused(); paused {
 		return
 	}
@@ -280,6 +286,7 @@ func (e *Engine) announce(ctx context.Context, an *config.Announcement) {
 		}
 		return
 	}
+	e.obs.Received("announcement:"+an.Name, providers.Created, providers.Ref{Account: "announcement:" + an.Name, ID: firing}, res.Known)
 	if !res.Known {
 		a.log.Info().Str("announcement", an.Name).Str("firing", firing).Msg("announcement queued")
 		a.notify()

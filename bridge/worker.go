@@ -17,6 +17,7 @@ import (
 // crash left with an unknown outcome.
 func (a *account) work(ctx context.Context, e *Engine) {
 	a.reconcile(ctx, e)
+	a.settle()
 	for ctx.Err() == nil {
 		if paused, resume := a.isPaused(); paused {
 			select {
@@ -198,6 +199,7 @@ func (a *account) record(ctx context.Context, e *Engine, in store.Intent, out ou
 		}
 	case !out.hold.IsZero():
 		err = e.st.Fail(in.ID, store.Failure{Reason: out.why, RetryAt: out.hold})
+		e.obs.Held(link, a.name, out.why, out.hold)
 		log.Warn().Str("reason", out.why).Time("until", out.hold).Msg("held back")
 	case out.err != nil:
 		if ctx.Err() != nil {
@@ -207,6 +209,16 @@ func (a *account) record(ctx context.Context, e *Engine, in store.Intent, out ou
 			return
 		}
 		err = a.recordError(e, in, out.err)
+	}
+	if errors.Is(err, store.ErrConflict) {
+		// The post the network gave back is already recorded as another
+		// post: recording it again would corrupt the ledger, and retrying
+		// cannot change that. Settle the intent as failed so the queue
+		// moves on.
+		log.Error().Err(err).Msg("the network's answer names a post the ledger already holds; failed for good")
+		if err = e.st.Fail(in.ID, store.Failure{Permanent: true, Reason: "conflict: " + err.Error()}); err == nil {
+			e.obs.Failed(link, a.name, "conflict")
+		}
 	}
 	if err != nil {
 		log.Error().Err(err).Msg("cannot record the outcome in the ledger; it will be reconciled at the next start")
@@ -229,7 +241,7 @@ func (a *account) recordError(e *Engine, in store.Intent, err error) error {
 			log.Error().Err(serr).Msg("cannot record the rate limit")
 		}
 		log.Warn().Time("reset", reset).Msg("rate limited: nothing is sent to this account before the reset")
-		return e.st.Fail(in.ID, store.Failure{Reason: "rate limited", RetryAt: reset})
+		return e.st.Fail(in.ID, store.Failure{Reason: "rate limited", RetryAt: reset.Add(time.Millisecond)})
 	case providers.Quota:
 		reset := providers.ResetOf(err)
 		if reset.IsZero() {
@@ -237,10 +249,12 @@ func (a *account) recordError(e *Engine, in store.Intent, err error) error {
 		}
 		a.limitUntil(reset)
 		log.Warn().Err(err).Time("until", reset).Msg("the network's usage cap is reached; work is held")
+		e.obs.Held(in.Link, a.name, "usage cap reached", reset)
 		return e.st.Fail(in.ID, store.Failure{Reason: "usage cap reached", RetryAt: reset})
 	case providers.Transient:
-		log.Warn().Err(err).Int("attempt", in.Attempts).Msg("failed; will retry")
-		return e.st.Fail(in.ID, store.Failure{Reason: err.Error()})
+		at := e.retryAt(in.Attempts, time.Time{})
+		log.Warn().Err(err).Int("attempt", in.Attempts).Time("retry_at", at).Msg("failed; will retry")
+		return e.st.Fail(in.ID, store.Failure{Reason: err.Error(), RetryAt: at})
 	default:
 		e.obs.Failed(in.Link, a.name, reason(err))
 		log.Error().Err(err).Msg("failed for good")

@@ -30,6 +30,7 @@ type world struct {
 	dir    string
 	links  string // the links: section of the config
 	extra  string // more top-level config
+	accts  string // more accounts
 	cfg    *config.Config
 	st     *store.Store
 	obs    *observer
@@ -37,14 +38,19 @@ type world struct {
 	cancel context.CancelFunc
 	done   chan error
 	logs   *syncBuffer
+	now    func() time.Time // the engine's clock; nil is time.Now
 }
 
 type worldOpt struct {
+	// setup runs once the fakes exist, before the config is parsed.
+	setup  func(w *world)
 	links  string
 	extra  string
 	mopt   mastodontest.Options
 	xopt   twittertest.Options
 	xExtra string // more keys for the X account
+	// accounts are more entries under accounts:, indented by two spaces.
+	accounts string
 }
 
 // Two links both ways, the default rules.
@@ -69,8 +75,12 @@ func newWorld(t *testing.T, o worldOpt) *world {
 		dir:   t.TempDir(),
 		links: o.links,
 		extra: o.extra + "\n",
+		accts: o.accounts,
 		obs:   newObserver(),
 		logs:  &syncBuffer{},
+	}
+	if o.setup != nil {
+		o.setup(w)
 	}
 	w.cfg = w.parse(o.xExtra)
 	st, err := store.Open(filepath.Join(w.dir, "ledger.db"), store.Options{})
@@ -107,10 +117,11 @@ accounts:
     access_token_secret: %s
     poll: "@every 1s"
 %s
+%s
 links:
 %s
 %s`, w.dir, w.m.URL(), w.m.Token(), w.x.URL(), w.x.ConsumerKey(), w.x.ConsumerSecret(), w.x.Token(), w.x.TokenSecret(),
-		indent(xExtra, "    "), w.links, w.extra)
+		indent(xExtra, "    "), w.accts, w.links, w.extra)
 	path := filepath.Join(w.dir, "config.yaml")
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		w.t.Fatal(err)
@@ -162,7 +173,8 @@ func (w *world) start() {
 	eng, err := New(Options{
 		Config: w.cfg, Store: w.st, Providers: w.providers(),
 		Logger:   zerolog.New(w.logs).Level(zerolog.DebugLevel).With().Timestamp().Logger(),
-		Observer: w.obs, ShutdownGrace: 5 * time.Second,
+		Observer: w.obs, ShutdownGrace: 5 * time.Second, Now: w.now,
+		RetryBase: 50 * time.Millisecond,
 	})
 	if err != nil {
 		w.t.Fatal(err)
@@ -210,6 +222,7 @@ type observer struct {
 	mirrored []outcomeRec
 	skipped  []outcomeRec
 	failed   []outcomeRec
+	held     []outcomeRec
 	signal   chan struct{}
 }
 
@@ -253,6 +266,15 @@ func (o *observer) Skipped(link, target, reason string) {
 	o.mu.Unlock()
 	o.ping()
 }
+
+func (o *observer) Held(link, target, reason string, until time.Time) {
+	o.mu.Lock()
+	o.held = append(o.held, outcomeRec{link, target, reason})
+	o.mu.Unlock()
+	o.ping()
+}
+
+func (o *observer) Paused(account, why string) { o.ping() }
 
 func (o *observer) Failed(link, target, reason string) {
 	o.mu.Lock()

@@ -108,6 +108,10 @@ func (m *Metrics) Held(link, target, reason string, until time.Time) {
 	m.held.inc(link, target, HeldCategory(reason))
 }
 
+// Paused is part of bridge.Observer. A pause is recorded in the ledger and
+// read at scrape time as dualpower_account_paused, so nothing is kept here.
+func (m *Metrics) Paused(account, why string) {}
+
 // SetAccounts sets what the per-account gauges are read from at each
 // scrape (see LedgerAccounts); nil removes them. Call it again after a
 // reload with the new configuration's accounts.

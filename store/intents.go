@@ -370,7 +370,8 @@ func unsafeSetOriginTarget(tx *bbolt.Tx, in *Intent, st PostState, reason string
 }
 
 // Fail records that a claimed intent failed. Transient: it goes back to
-// pending at the head of its queue, due at max(f.RetryAt, now + backoff),
+// pending at the head of its queue, due at f.RetryAt, or when that is zero
+// at now + backoff,
 // where backoff is 2s·2^(attempts-1) capped at an hour, ±20% jitter.
 // Permanent: it becomes Failed with f.Reason, leaves its account's queue
 // (so it no longer blocks it), and the origin records the target as failed
@@ -393,8 +394,10 @@ func (s *Store) Fail(id uint64, f Failure) error {
 			}
 		} else {
 			in.State = Pending
+			// The caller's retry policy decides when; the store's own
+			// backoff only serves callers that give no time.
 			in.NextAttempt = now.Add(s.backoff(in.Attempts))
-			if f.RetryAt.After(in.NextAttempt) {
+			if !f.RetryAt.IsZero() {
 				in.NextAttempt = f.RetryAt.UTC()
 			}
 		}

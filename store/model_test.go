@@ -262,7 +262,7 @@ func (m *model) fail(id uint64, f Failure, now time.Time) error {
 		d = min(2*time.Second*time.Duration(1<<(in.Attempts-1)), time.Hour)
 	}
 	in.NextAttempt = now.Add(d)
-	if f.RetryAt.After(in.NextAttempt) {
+	if !f.RetryAt.IsZero() {
 		in.NextAttempt = f.RetryAt
 	}
 	return nil

@@ -243,8 +243,8 @@ func TestFailBackoff(t *testing.T) {
 		{"capped", 20, 0.5, 0, time.Hour},
 		{"jitter low", 2, 0, 0, 3200 * time.Millisecond},
 		{"jitter high", 2, 0.999999, 0, 4800*time.Millisecond - 2*time.Microsecond},
-		{"reset later wins", 1, 0.5, 15 * time.Minute, 15 * time.Minute},
-		{"reset sooner loses", 4, 0.5, time.Second, 16 * time.Second},
+		{"a later retry time wins", 1, 0.5, 15 * time.Minute, 15 * time.Minute},
+		{"a sooner retry time wins too: the caller's policy decides", 4, 0.5, time.Second, time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

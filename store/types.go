@@ -216,8 +216,10 @@ type Failure struct {
 	// records the failure for that target.
 	Permanent bool
 	Reason    string
-	// RetryAt, for a transient failure, is the earliest retry time the
-	// network asked for (a rate-limit reset); backoff may make it later.
+	// RetryAt, for a transient failure, is when to try again, as the
+	// caller's retry policy decides (backoff, a rate-limit reset). Zero
+	// lets the store back off by itself: 2s·2^(attempts-1), capped at an
+	// hour, ±20%.
 	RetryAt time.Time
 }
 

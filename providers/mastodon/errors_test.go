@@ -137,11 +137,7 @@ func TestRateLimitDoesNotWait(t *testing.T) {
 		_, _ = io.WriteString(w, `{"error":"Too many requests"}`)
 	}))
 	defer srv.Close()
-	p, err := New(providers.Options{Account: "a", Settings: map[string]string{"server": srv.URL},
-		Secrets: map[string]providers.Secret{"access_token": "s3cr3t-token-value"}, HTTPClient: srv.Client()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	var p *Provider
 	calls := []struct {
 		name string
 		call func(ctx context.Context) error
@@ -156,11 +152,17 @@ func TestRateLimitDoesNotWait(t *testing.T) {
 	}
 	for _, c := range calls {
 		t.Run(c.name, func(t *testing.T) {
+			var err error
+			p, err = New(providers.Options{Account: "a", Settings: map[string]string{"server": srv.URL},
+				Secrets: map[string]providers.Secret{"access_token": "s3cr3t-token-value"}, HTTPClient: srv.Client()})
+			if err != nil {
+				t.Fatal(err)
+			}
 			requests.Store(0)
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
 			start := time.Now()
-			err := c.call(ctx)
+			err = c.call(ctx)
 			if d := time.Since(start); d > time.Second {
 				t.Errorf("took %s: something waited on the 429", d)
 			}
@@ -172,6 +174,13 @@ func TestRateLimitDoesNotWait(t *testing.T) {
 			}
 			if n := requests.Load(); n != 1 {
 				t.Errorf("%d requests, want 1 (no retry)", n)
+			}
+			// Until the reset nothing more is sent, by any call.
+			if err := c.call(ctx); !errors.Is(err, providers.ErrRateLimited) || !providers.ResetOf(err).Equal(reset) {
+				t.Errorf("second call: err = %v, want RateLimited until %s", err, reset)
+			}
+			if n := requests.Load(); n != 1 {
+				t.Errorf("%d requests after the 429, want none more", n-1)
 			}
 		})
 	}

@@ -82,8 +82,13 @@ type Provider struct {
 	limitsAt    time.Time
 	domain      string // the instance's own domain, once known
 	rlRemaining int
-	rlReset     time.Time
-	queryToken  bool // the stream wants the token as a query parameter
+	// heldUntil is a rate-limit reset the server named with a 429, and
+	// heldError that answer: nothing is sent before it (see transport).
+	heldUntil  time.Time
+	heldError  statusError
+	reqMu      sync.Mutex // serialises requests (see transport)
+	rlReset    time.Time
+	queryToken bool // the stream wants the token as a query parameter
 }
 
 // New makes a provider for one account. It does no I/O; Verify checks the
@@ -452,15 +457,66 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if key, ok := req.Context().Value(ctxKey{}).(string); ok && req.Method == http.MethodPost {
 		r.Header.Set("Idempotency-Key", key)
 	}
+	// One request at a time per account: the server's allowance is per
+	// token, and a 429 must be seen before the next request leaves.
+	t.p.reqMu.Lock()
+	defer t.p.reqMu.Unlock()
+	if held := t.p.heldAnswer(); held != nil {
+		// The server said to wait: answer for it, with its own 429,
+		// without sending anything, so that no caller (a worker, a
+		// catch-up poll, a reconnect) spends a request it has no right to.
+		return nil, held
+	}
 	resp, err := t.base.RoundTrip(r)
 	if err != nil {
 		return nil, err
 	}
 	t.p.noteRateLimit(resp.Header)
 	if resp.StatusCode >= 400 {
-		return nil, newStatusError(resp)
+		se := newStatusError(resp)
+		if se.Status == http.StatusTooManyRequests {
+			t.p.hold(se)
+		}
+		return nil, se
 	}
 	return resp, nil
+}
+
+// hold remembers a 429 until the reset it names (X-RateLimit-Reset, else
+// Retry-After, else as classify reckons): until then the transport answers
+// with it.
+func (p *Provider) hold(se *statusError) {
+	now := p.now()
+	until, ok := parseISOTime(se.Header.Get("X-RateLimit-Reset"))
+	if !ok || !until.After(now) {
+		until = providers.ParseRetryAfter(se.Header, now)
+	}
+	if until.IsZero() || !until.After(now) {
+		until = now.Add(defaultRateLimitWait) // as classify reckons it
+	}
+	held := *se
+	held.Header = se.Header.Clone()
+	if held.Header == nil {
+		held.Header = http.Header{}
+	}
+	// The answer given while holding names the time actually held to.
+	held.Header.Set("X-RateLimit-Reset", until.UTC().Format(time.RFC3339Nano))
+	p.mu.Lock()
+	if until.After(p.heldUntil) {
+		p.heldUntil, p.heldError = until, held
+	}
+	p.mu.Unlock()
+}
+
+// heldAnswer is the 429 to answer with while its reset has not come.
+func (p *Provider) heldAnswer() *statusError {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.now().Before(p.heldUntil) {
+		return nil
+	}
+	se := p.heldError
+	return &se
 }
 
 // Compile-time checks of the capabilities this adapter has.

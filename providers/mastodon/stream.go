@@ -368,6 +368,9 @@ func (p *Provider) dial(ctx context.Context) (*websocket.Conn, error) {
 	}
 	if resp != nil {
 		p.noteRateLimit(resp.Header)
+		if resp.StatusCode == http.StatusTooManyRequests {
+			p.hold(&statusError{Status: resp.StatusCode, Header: resp.Header, Body: []byte(`{"error":"Too many requests"}`)})
+		}
 		if resp.StatusCode >= 400 {
 			return nil, p.classify(ctx, "stream", resp, nil)
 		}

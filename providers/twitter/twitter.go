@@ -73,6 +73,9 @@ type Provider struct {
 	mu   sync.Mutex
 	me   *user // the account, once Verify or a call that needs its ID has run
 	rate rateState
+	// heldUntil is a reset X named with a 429: nothing is sent before it.
+	heldUntil time.Time
+	reqMu     sync.Mutex // serialises requests (see send)
 }
 
 // New makes a provider for one X account from its settings and secrets. It
@@ -253,7 +256,7 @@ func (p *Provider) call(ctx context.Context, op, method, path string, query url.
 }
 
 // send is call with a ready body and content type.
-func (p *Provider) send(ctx context.Context, op, method, path string, query url.Values, body io.Reader, ctype string, out any) error {
+func (p *Provider) send(ctx context.Context, op, method, path string, query url.Values, body io.Reader, ctype string, out any) (retErr error) {
 	u := *p.base
 	u.Path = p.base.Path + path
 	u.RawQuery = query.Encode()
@@ -267,12 +270,36 @@ func (p *Provider) send(ctx context.Context, op, method, path string, query url.
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", p.userAgent)
 
+	// One request at a time per account, so a 429 is seen before the next
+	// request leaves.
+	p.reqMu.Lock()
+	defer p.reqMu.Unlock()
+	if until := p.held(); time.Now().Before(until) {
+		// X said to wait: nothing is sent before the reset, by any caller.
+		return &providers.Error{Kind: providers.RateLimited, Network: Name, Op: op, Status: http.StatusTooManyRequests,
+			Reset: until, Message: "held until the rate-limit reset; not sent"}
+	}
 	resp, err := p.client.Do(req)
 	if err != nil {
 		return p.classify(op, nil, nil, err)
 	}
 	defer resp.Body.Close()
 	p.recordRate(resp.Header)
+	if resp.StatusCode == http.StatusTooManyRequests {
+		defer func() {
+			// A usage cap (Quota) is the engine's to hold: it may lift
+			// before its period ends (a plan changed), and a reload
+			// must then work at once.
+			if providers.KindOf(retErr) != providers.RateLimited {
+				return
+			}
+			if r := providers.ResetOf(retErr); !r.IsZero() {
+				p.hold(r)
+			} else {
+				p.hold(time.Now().Add(time.Minute))
+			}
+		}()
+	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
 		return p.classify(op, resp, nil, err)
@@ -323,3 +350,18 @@ var (
 	_ providers.Reconciler    = (*Provider)(nil)
 	_ providers.Mentioner     = (*Provider)(nil)
 )
+
+// hold stops every request until t: a 429 named it as the reset.
+func (p *Provider) hold(t time.Time) {
+	p.mu.Lock()
+	if t.After(p.heldUntil) {
+		p.heldUntil = t
+	}
+	p.mu.Unlock()
+}
+
+func (p *Provider) held() time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.heldUntil
+}
