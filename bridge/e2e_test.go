@@ -294,3 +294,22 @@ func TestXReplyRefusedFallsBackToStandalone(t *testing.T) {
 		t.Errorf("the ledger does not record the fallback: %+v", m)
 	}
 }
+
+func TestDryRunWritesNothing(t *testing.T) {
+	w := newWorld(t, worldOpt{links: "  m2x: {from: alice-mastodon, to: [alice-x]}"})
+	w.dryRun = true
+	w.start()
+	id := w.m.Alice().Post(mastodontest.PostOpts{Text: "only pretend to mirror this", Media: []mastodontest.MediaOpts{
+		{Type: "image", Data: mastodontest.PNG(), ContentType: "image/png", Description: "a square"},
+	}})
+	parts := w.waitMirror(am, id, ax)
+	if !strings.HasPrefix(parts[0], "dry-run-") {
+		t.Errorf("dry run recorded %q", parts[0])
+	}
+	if w.x.Posts() != 0 || w.x.WriteCount() != 0 {
+		t.Errorf("a dry run wrote to X: %d posts, %d writes", w.x.Posts(), w.x.WriteCount())
+	}
+	if !strings.Contains(w.logs.String(), `"text":"only pretend to mirror this"`) || !strings.Contains(w.logs.String(), "dry run: would upload media") {
+		t.Errorf("the dry run did not log what it would post")
+	}
+}

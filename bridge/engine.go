@@ -39,6 +39,10 @@ type Options struct {
 	ShutdownGrace time.Duration
 	// Observer, when set, hears about every outcome (metrics, tests).
 	Observer Observer
+	// DryRun renders and logs what would be written and writes nothing to
+	// any network: give it a throwaway ledger, since what it "posts" is
+	// recorded like the real thing.
+	DryRun bool
 	// RetryBase is the first wait after a transient failure, doubled for
 	// each further one (with jitter, up to an hour); default 2 s.
 	RetryBase time.Duration
@@ -131,7 +135,11 @@ func New(opt Options) (*Engine, error) {
 		if !ok {
 			return nil, fmt.Errorf("bridge: no provider for account %q", name)
 		}
-		e.accounts[name] = e.newAccount(opt.Config.Accounts[name], p)
+		a := e.newAccount(opt.Config.Accounts[name], p)
+		if opt.DryRun {
+			a.dryRun()
+		}
+		e.accounts[name] = a
 	}
 	return e, nil
 }

@@ -39,6 +39,7 @@ type world struct {
 	done   chan error
 	logs   *syncBuffer
 	now    func() time.Time // the engine's clock; nil is time.Now
+	dryRun bool
 }
 
 type worldOpt struct {
@@ -174,7 +175,7 @@ func (w *world) start() {
 		Config: w.cfg, Store: w.st, Providers: w.providers(),
 		Logger:   zerolog.New(w.logs).Level(zerolog.DebugLevel).With().Timestamp().Logger(),
 		Observer: w.obs, ShutdownGrace: 5 * time.Second, Now: w.now,
-		RetryBase: 50 * time.Millisecond,
+		RetryBase: 50 * time.Millisecond, DryRun: w.dryRun,
 	})
 	if err != nil {
 		w.t.Fatal(err)

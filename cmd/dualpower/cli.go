@@ -25,6 +25,7 @@ var version = "dev"
 type cli struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	dryRun         bool // run --dry-run: write to no network
 }
 
 type command struct {

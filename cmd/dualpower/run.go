@@ -3,15 +3,22 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/rs/zerolog"
 
 	"github.com/dualpower/dualpower/bridge"
 	"github.com/dualpower/dualpower/config"
+	"github.com/dualpower/dualpower/httpapi"
+	"github.com/dualpower/dualpower/metrics"
 	"github.com/dualpower/dualpower/store"
 )
 
@@ -22,19 +29,23 @@ func (c *cli) run(args []string) int {
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
-	if *dryRun {
-		return c.usageError("run --dry-run is not available yet: use `dualpower check` to validate a config")
-	}
 	cfg, ok := c.loadConfig(*path)
 	if !ok {
 		return exitUsage
 	}
 	log := newLogger(cfg, c.stderr)
-	st, err := openStore(cfg, false)
+	var st *store.Store
+	var err error
+	if *dryRun {
+		st, err = dryRunStore(cfg, log)
+	} else {
+		st, err = openStore(cfg, false)
+	}
 	if err != nil {
 		return c.fail("%v", err)
 	}
 	defer st.Close()
+	c.dryRun = *dryRun
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
@@ -42,9 +53,22 @@ func (c *cli) run(args []string) int {
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 
+	live := &live{metrics: metrics.New()}
+	live.config.Store(cfg)
+	httpDone := make(chan struct{})
+	go func() {
+		defer close(httpDone)
+		ready := httpapi.Readiness(live.config.Load, st, live.running.Load)
+		if err := httpapi.Serve(ctx, live.config.Load, st, live.metrics, ready, log); err != nil {
+			log.Error().Err(err).Msg("no http server: /healthz, /readyz, /metrics and /status are off; the bridge runs on")
+		}
+	}()
+	// The server stops before the ledger closes (defers run last first).
+	defer func() { stop(); <-httpDone }()
+
 	client := httpClient()
 	for {
-		gen, err := c.generation(ctx, cfg, st, log, client, hup)
+		gen, err := c.generation(ctx, live, cfg, st, log, client, hup)
 		if err != nil {
 			log.Error().Err(err).Msg("bridge failed")
 			return exitFailure
@@ -60,17 +84,27 @@ func (c *cli) run(args []string) int {
 // told to stop (it returns nil) or to reload (it returns the new config,
 // already validated; a config that does not validate is logged and the
 // current one keeps running).
-func (c *cli) generation(ctx context.Context, cfg *config.Config, st *store.Store, log zerolog.Logger, client *http.Client, hup <-chan os.Signal) (*config.Config, error) {
+func (c *cli) generation(ctx context.Context, live *live, cfg *config.Config, st *store.Store, log zerolog.Logger, client *http.Client, hup <-chan os.Signal) (*config.Config, error) {
 	provs, err := buildProviders(cfg, client)
 	if err != nil {
 		return nil, err
 	}
-	eng, err := bridge.New(bridge.Options{Config: cfg, Store: st, Providers: provs, Logger: log, HTTPClient: client})
+	live.config.Store(cfg)
+	live.metrics.SetAccounts(metrics.LedgerAccounts(cfg, st, provs))
+	eng, err := bridge.New(bridge.Options{Config: cfg, Store: st, Providers: provs, Logger: log, HTTPClient: client, Observer: live.metrics, DryRun: c.dryRun})
 	if err != nil {
 		return nil, err
 	}
 	genCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	defer live.running.Store(false)
+	go func() {
+		select {
+		case <-eng.Ready():
+			live.running.Store(true)
+		case <-genCtx.Done():
+		}
+	}()
 	done := make(chan error, 1)
 	go func() { done <- eng.Run(genCtx) }()
 	for {
@@ -97,4 +131,55 @@ func (c *cli) generation(ctx context.Context, cfg *config.Config, st *store.Stor
 			return next, nil
 		}
 	}
+}
+
+// live is what outlives one config generation: the metrics (counters do not
+// restart on a reload) and what the HTTP server reads.
+type live struct {
+	metrics *metrics.Metrics
+	config  atomic.Pointer[config.Config] // the config in force
+	running atomic.Bool                   // the engine has started its work
+}
+
+// dryRunStore is a throwaway ledger for run --dry-run: a copy of the real
+// one when no daemon holds it, so the dry run starts where the bridge
+// stands, else an empty one (reading then starts at each link's start).
+// The real ledger is never written.
+func dryRunStore(cfg *config.Config, log zerolog.Logger) (*store.Store, error) {
+	dir, err := os.MkdirTemp("", "dualpower-dry-run-")
+	if err != nil {
+		return nil, err
+	}
+	tmp := filepath.Join(dir, "ledger.db")
+	if real, err := store.Open(ledgerPath(cfg), store.Options{ReadOnly: true}); err == nil {
+		err = real.Export(io.Discard) // the file is readable and whole
+		real.Close()
+		if err == nil {
+			err = copyFile(ledgerPath(cfg), tmp)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("dry run: copying the ledger: %w", err)
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		log.Warn().Err(err).Msg("dry run: cannot copy the ledger; starting from an empty one")
+	}
+	log.Warn().Str("ledger", tmp).Msg("dry run: nothing will be written to any network or to the real ledger")
+	return store.Open(tmp, store.Options{})
+}
+
+func copyFile(from, to string) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(to, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }
