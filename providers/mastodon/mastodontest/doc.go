@@ -2,7 +2,9 @@
 // with Flavor GoToSocial, of GoToSocial 0.19), for testing the Mastodon
 // adapter and the engine without a network.
 //
-// New starts it on a loopback httptest server with one user, alice. It
+// New starts it on a loopback httptest server with one user, alice, closed
+// when the test ends; Start does the same for a program (the demo, a
+// benchmark harness), which closes it with Close. It
 // answers the client API a bridge uses, with the real shapes (checked
 // against the OpenAPI spec in shared/specs/mastodon-api) and the real error
 // bodies:
@@ -29,7 +31,10 @@
 // same "act in the web UI" helpers (Post, Reply, Boost, Edit, Delete and
 // the Fake methods) for any other account, and CreateUser scales to tens
 // of thousands of accounts (every lookup is a map access or a binary
-// search in one user's statuses).
+// search in one user's statuses). A helper the server refuses reports the
+// error on the test (New) or writes it to Options.Log (Start) and returns
+// ""; each has a Try… variant (TryPost, TryReply, TryBoost, TryUnboost,
+// TryEdit, TryDelete) that returns the error instead.
 //
 // The tests check every answer against the OpenAPI document in
 // shared/specs/mastodon-api with a small validator of their own; the same

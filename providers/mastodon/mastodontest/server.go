@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	mrand "math/rand"
 	"net"
 	"net/http"
@@ -78,6 +79,11 @@ type Options struct {
 	VideoSizeLimit int64
 	// MaxMediaAttachments per status. Default 4 (GoToSocial 6).
 	MaxMediaAttachments int
+
+	// Log receives, one line each, the refusals of the helpers that return
+	// no error (User.Post and the like) on a server made by Start; nil
+	// means os.Stderr. New reports them on the test instead.
+	Log io.Writer
 }
 
 const descriptionLimit = 1500
@@ -134,9 +140,10 @@ func (o *Options) urlLength() int {
 // Server is a fake Mastodon (or GoToSocial) server on a loopback httptest
 // server. All its methods are safe for concurrent use.
 type Server struct {
-	t   testing.TB
-	opt Options
-	hs  *httptest.Server
+	rep       reporter
+	opt       Options
+	hs        *httptest.Server
+	closeOnce sync.Once
 
 	mu        sync.Mutex
 	ids       *idGen
@@ -206,12 +213,31 @@ type Request struct {
 }
 
 // New starts a fake server on 127.0.0.1, closed when the test ends, with
-// one user, "alice".
+// one user, "alice". A helper the server refuses (User.Post and the like)
+// reports the error on t.
 func New(t testing.TB, opt Options) *Server {
 	t.Helper()
+	s, err := start(t, opt)
+	if err != nil {
+		t.Fatalf("mastodontest: %v", err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Start starts a fake server on 127.0.0.1 with one user, "alice", for use
+// outside tests (a demo, a benchmark harness). The caller must Close it. A
+// helper the server refuses (User.Post and the like) writes the error to
+// opt.Log and returns its zero value; programs should prefer the Try…
+// helpers, which return the error.
+func Start(opt Options) (*Server, error) {
+	return start(newLogReporter(opt.Log), opt)
+}
+
+func start(rep reporter, opt Options) (*Server, error) {
 	opt.defaults()
 	s := &Server{
-		t:         t,
+		rep:       rep,
 		opt:       opt,
 		ids:       newIDGen(opt.Flavor, time.Now().UnixNano()),
 		users:     map[string]*User{},
@@ -231,22 +257,30 @@ func New(t testing.TB, opt Options) *Server {
 	s.defApp = &app{id: s.ids.next(opt.Now()), name: "Web", clientID: randomToken(), clientSecret: randomToken(),
 		redirectURIs: []string{"urn:ietf:wg:oauth:2.0:oob"}, scopes: []string{"read", "write", "follow", "push"}}
 	s.apps[s.defApp.clientID] = s.defApp
-	s.hs = httptest.NewUnstartedServer(s.routes())
+	ln, err := listenLoopback()
+	if err != nil {
+		return nil, err
+	}
+	s.hs = &httptest.Server{Listener: ln, Config: &http.Server{Handler: s.routes()}}
 	s.hs.Config.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
 		return context.WithValue(ctx, connKey{}, c)
 	}
 	s.hs.Start()
-	t.Cleanup(s.close)
 	s.alice = s.CreateUser("alice")
-	return s
+	return s, nil
 }
 
 type connKey struct{}
 
-func (s *Server) close() {
-	s.hub.closeAll()
-	s.hs.CloseClientConnections()
-	s.hs.Close()
+// Close closes every stream and connection and stops the server. New's
+// server closes itself when the test ends; calling Close again does
+// nothing.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
+		s.hub.closeAll()
+		s.hs.CloseClientConnections()
+		s.hs.Close()
+	})
 }
 
 // URL is the server's base URL, http://127.0.0.1:port.

@@ -10,7 +10,8 @@ import (
 // fixed at creation; the helper methods act as the user would in the
 // server's own web app (not through the API, so they pass no knobs and
 // count no requests), with the server's validation. A helper that the
-// server refuses reports the error on the test and returns "".
+// server refuses reports the error (on the test for New, to Options.Log
+// for Start) and returns ""; its Try… variant returns the error instead.
 type User struct {
 	ID       string // account ID
 	Username string
@@ -70,8 +71,13 @@ type MediaOpts struct {
 	Description string
 }
 
-func (u *User) fail(op string, err error) {
-	u.s.t.Errorf("mastodontest: %s as %s: %v", op, u.Username, err)
+// fail reports a refused helper on the test (New) or the log (Start).
+func (u *User) fail(err error) {
+	u.s.rep.Errorf("%v", err)
+}
+
+func (u *User) refused(op string, err *apiErr) error {
+	return fmt.Errorf("mastodontest: %s as %s: %w", op, u.Username, err)
 }
 
 func (u *User) uploadLocked(ms []MediaOpts) ([]string, *apiErr) {
@@ -87,15 +93,15 @@ func (u *User) uploadLocked(ms []MediaOpts) ([]string, *apiErr) {
 	return ids, nil
 }
 
-// Post publishes a status and returns its ID.
-func (u *User) Post(o PostOpts) string {
+// TryPost publishes a status and returns its ID, or the error the server
+// would show (its HTTP status and message).
+func (u *User) TryPost(o PostOpts) (string, error) {
 	s := u.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ids, err := u.uploadLocked(o.Media)
 	if err != nil {
-		u.fail("post", err)
-		return ""
+		return "", u.refused("post", err)
 	}
 	vis := o.Visibility
 	if vis == "" {
@@ -107,43 +113,77 @@ func (u *User) Post(o PostOpts) string {
 		mediaIDs: ids, app: s.defApp,
 	})
 	if err != nil {
-		u.fail("post", err)
-		return ""
+		return "", u.refused("post", err)
 	}
-	return st.id
+	return st.id, nil
+}
+
+// Post publishes a status and returns its ID; a refusal is reported (on
+// the test, or Options.Log) and returns "".
+func (u *User) Post(o PostOpts) string {
+	id, err := u.TryPost(o)
+	if err != nil {
+		u.fail(err)
+	}
+	return id
+}
+
+// TryReply posts text as a public reply to status id and returns the
+// reply's ID, or the server's error.
+func (u *User) TryReply(id, text string) (string, error) {
+	return u.TryPost(PostOpts{Text: text, ReplyTo: id})
 }
 
 // Reply posts text as a public reply to status id.
 func (u *User) Reply(id, text string) string { return u.Post(PostOpts{Text: text, ReplyTo: id}) }
 
-// Boost reblogs status id and returns the reblog's ID (the existing one if
-// already reblogged).
-func (u *User) Boost(id string) string {
+// TryBoost reblogs status id and returns the reblog's ID (the existing one
+// if already reblogged), or the server's error.
+func (u *User) TryBoost(id string) (string, error) {
 	s := u.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rb, err := s.reblogLocked(u, id, "public")
 	if err != nil {
-		u.fail("boost", err)
-		return ""
+		return "", u.refused("boost", err)
 	}
-	return rb.id
+	return rb.id, nil
 }
 
-// Unboost undoes the user's reblog of status id.
-func (u *User) Unboost(id string) {
+// Boost reblogs status id and returns the reblog's ID (the existing one if
+// already reblogged); a refusal is reported and returns "".
+func (u *User) Boost(id string) string {
+	rid, err := u.TryBoost(id)
+	if err != nil {
+		u.fail(err)
+	}
+	return rid
+}
+
+// TryUnboost undoes the user's reblog of status id, or returns the
+// server's error.
+func (u *User) TryUnboost(id string) error {
 	s := u.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, err := s.unreblogLocked(u, id); err != nil {
-		u.fail("unboost", err)
+		return u.refused("unboost", err)
+	}
+	return nil
+}
+
+// Unboost undoes the user's reblog of status id; a refusal is reported.
+func (u *User) Unboost(id string) {
+	if err := u.TryUnboost(id); err != nil {
+		u.fail(err)
 	}
 }
 
-// Edit replaces status id's text, content warning, sensitivity, language
-// and media as the web UI's edit form does: o.Media, when set, replaces
-// the attachments; when empty the existing ones are kept.
-func (u *User) Edit(id string, o PostOpts) {
+// TryEdit replaces status id's text, content warning, sensitivity,
+// language and media as the web UI's edit form does: o.Media, when set,
+// replaces the attachments; when empty the existing ones are kept. It
+// returns the server's error, if any.
+func (u *User) TryEdit(id string, o PostOpts) error {
 	s := u.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -156,25 +196,40 @@ func (u *User) Edit(id string, o PostOpts) {
 	} else {
 		var err *apiErr
 		if ids, err = u.uploadLocked(o.Media); err != nil {
-			u.fail("edit", err)
-			return
+			return u.refused("edit", err)
 		}
 	}
 	if _, err := s.editLocked(u, id, postInput{
 		text: o.Text, spoiler: o.SpoilerText, sensitive: o.Sensitive, sensitiveSet: true,
 		language: o.Language, mediaIDs: ids,
 	}); err != nil {
-		u.fail("edit", err)
+		return u.refused("edit", err)
+	}
+	return nil
+}
+
+// Edit is TryEdit with a refusal reported rather than returned.
+func (u *User) Edit(id string, o PostOpts) {
+	if err := u.TryEdit(id, o); err != nil {
+		u.fail(err)
 	}
 }
 
-// Delete deletes status id.
-func (u *User) Delete(id string) {
+// TryDelete deletes status id, or returns the server's error.
+func (u *User) TryDelete(id string) error {
 	s := u.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, err := s.deleteLocked(u, id); err != nil {
-		u.fail("delete", err)
+		return u.refused("delete", err)
+	}
+	return nil
+}
+
+// Delete deletes status id; a refusal is reported.
+func (u *User) Delete(id string) {
+	if err := u.TryDelete(id); err != nil {
+		u.fail(err)
 	}
 }
 

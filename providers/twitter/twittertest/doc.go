@@ -2,8 +2,9 @@
 // testing the X adapter (providers/twitter) and the engine without the
 // network.
 //
-// New starts it on 127.0.0.1 with one user, "alice"; more users come from
-// CreateUser. Every /2/ request must be signed with OAuth 1.0a user context
+// New starts it on 127.0.0.1 with one user, "alice", closed when the test
+// ends; Start does the same for a program (the demo, a benchmark harness),
+// which closes it with Close. More users come from CreateUser. Every /2/ request must be signed with OAuth 1.0a user context
 // (HMAC-SHA1, checked by the fake's own RFC 5849 code, not the client's
 // signer) with the app's consumer key and a user's access token; a missing
 // or bad signature, an unknown or revoked token, or a replayed nonce answers
@@ -46,7 +47,9 @@
 // (Requests, ReadCount, WriteCount, EndpointCounts, Downloads) and
 // RequestLog say what a client sent. The User helpers (Post, Retweet, Edit,
 // Delete, and Server's for alice) act as the owner would in X's own app: no
-// OAuth, no rate limit, but X's rules. *Server implements providertest.Fake
+// OAuth, no rate limit, but X's rules. A refusal fails the test (New) or is
+// written to Options.Log (Start); the Try… variants (TryPost, TryEdit,
+// TryRetweet, TryDelete, TryCreateUser, TryAuthorizeAs) return it instead. *Server implements providertest.Fake
 // for alice.
 //
 // Caveats, where X's behaviour is not documented and the fake had to choose:

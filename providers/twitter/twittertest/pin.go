@@ -1,6 +1,7 @@
 package twittertest
 
 import (
+	"errors"
 	"fmt"
 	"html"
 	"io"
@@ -78,7 +79,7 @@ func (s *Server) handleRequestToken(w http.ResponseWriter, r *http.Request, body
 		return
 	}
 	s.mu.Lock()
-	rt := &requestToken{token: "rt" + randToken(s.tb.Name(), fmt.Sprint("rt", s.seq), 25), secret: randToken(s.tb.Name(), fmt.Sprint("rts", s.seq), 32), created: s.now()}
+	rt := &requestToken{token: "rt" + randToken(s.seed, fmt.Sprint("rt", s.seq), 25), secret: randToken(s.seed, fmt.Sprint("rts", s.seq), 32), created: s.now()}
 	s.seq++
 	s.requestTokens[rt.token] = rt
 	s.mu.Unlock()
@@ -92,21 +93,31 @@ func (s *Server) Authorize(requestToken string) string {
 	return s.AuthorizeAs(s.alice, requestToken)
 }
 
-// AuthorizeAs approves requestToken as u and returns the PIN.
+// AuthorizeAs approves requestToken as u and returns the PIN. It fails the
+// test (on a server made by Start: logs) for an unknown request token.
 func (s *Server) AuthorizeAs(u *User, requestToken string) string {
+	pin, err := s.TryAuthorizeAs(u, requestToken)
+	if err != nil {
+		s.rep.Errorf("%v", err)
+	}
+	return pin
+}
+
+// TryAuthorizeAs approves requestToken as u and returns the PIN, or an
+// error for an unknown or used request token.
+func (s *Server) TryAuthorizeAs(u *User, requestToken string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rt := s.requestTokens[requestToken]
 	if rt == nil || rt.used {
-		s.tb.Errorf("twittertest: authorize: unknown request token")
-		return ""
+		return "", errors.New("twittertest: authorize: unknown request token")
 	}
 	if rt.pin == "" {
 		s.seq++
 		rt.pin = fmt.Sprintf("%07d", (s.seq*7919+1234567)%10000000)
 	}
 	rt.user = u
-	return rt.pin
+	return rt.pin, nil
 }
 
 // handleAuthorizePage is GET /oauth/authorize?oauth_token=… (and
@@ -165,8 +176,8 @@ func (s *Server) handleAccessToken(w http.ResponseWriter, r *http.Request, body 
 	rt.used = true
 	u := rt.user
 	s.seq++
-	tok := u.id + "-" + randToken(s.tb.Name(), fmt.Sprint("at", s.seq), 30)
-	sec := randToken(s.tb.Name(), fmt.Sprint("ats", s.seq), 45)
+	tok := u.id + "-" + randToken(s.seed, fmt.Sprint("at", s.seq), 30)
+	sec := randToken(s.seed, fmt.Sprint("ats", s.seq), 45)
 	s.tokens[tok] = u
 	s.secrets[tok] = sec
 	writeForm(w, url.Values{"oauth_token": {tok}, "oauth_token_secret": {sec}, "user_id": {u.id}, "screen_name": {u.username}})

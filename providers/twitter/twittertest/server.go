@@ -2,6 +2,7 @@ package twittertest
 
 import (
 	"context"
+	crand "crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -68,14 +69,25 @@ type Options struct {
 	// 100 and 10,000.
 	UserPostsPer24h int
 	AppPostsPer24h  int
+
+	// Seed makes the credentials the fake invents (consumer key and
+	// secret, access tokens) reproducible: the same seed gives the same ones. Empty means
+	// the test's name for New and a random seed for Start.
+	Seed string
+	// Log receives, one line each, the refusals of the helpers that return
+	// no error (User.Post and the like) on a server made by Start; nil
+	// means os.Stderr. New reports them on the test instead.
+	Log io.Writer
 }
 
 // Server is an in-process fake of the X API v2 as an OAuth 1.0a user-context
 // client sees it. It is safe for concurrent use.
 type Server struct {
-	tb  testing.TB
-	opt Options
-	ts  *httptest.Server
+	rep       reporter
+	seed      string // makes the invented credentials reproducible
+	opt       Options
+	ts        *httptest.Server
+	closeOnce sync.Once
 
 	consumerKey, consumerSecret string
 	clientID                    string
@@ -141,9 +153,46 @@ type LoggedRequest struct {
 }
 
 // New starts a fake X on 127.0.0.1, closed when tb's test ends. It holds one
-// user, "alice", whose credentials Token and TokenSecret return.
+// user, "alice", whose credentials Token and TokenSecret return; they
+// derive from opt.Seed or, when that is empty, the test's name. A helper X
+// would refuse (User.Post and the like) fails the test.
 func New(tb testing.TB, opt Options) *Server {
 	tb.Helper()
+	seed := opt.Seed
+	if seed == "" {
+		seed = tb.Name()
+	}
+	s, err := start(tb, seed, opt)
+	if err != nil {
+		tb.Fatalf("twittertest: %v", err)
+	}
+	tb.Cleanup(s.Close)
+	return s
+}
+
+// Start starts a fake X on 127.0.0.1 for use outside tests (a demo, a
+// benchmark harness); the caller must Close it. It holds one user,
+// "alice". Credentials derive from opt.Seed, or from a random seed when
+// that is empty. A helper X would refuse (User.Post and the like) writes
+// the error to opt.Log and returns its zero value; programs should prefer
+// the Try… helpers, which return the error.
+func Start(opt Options) (*Server, error) {
+	seed := opt.Seed
+	if seed == "" {
+		var b [16]byte
+		if _, err := crand.Read(b[:]); err != nil {
+			return nil, fmt.Errorf("twittertest: seed: %w", err)
+		}
+		seed = hex.EncodeToString(b[:])
+	}
+	s, err := start(newLogReporter(opt.Log), seed, opt)
+	if err != nil {
+		return nil, fmt.Errorf("twittertest: %w", err)
+	}
+	return s, nil
+}
+
+func start(rep reporter, seed string, opt Options) (*Server, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
@@ -163,11 +212,12 @@ func New(tb testing.TB, opt Options) *Server {
 		opt.AppPostsPer24h = 10000
 	}
 	s := &Server{
-		tb:             tb,
+		rep:            rep,
+		seed:           seed,
 		opt:            opt,
-		consumerKey:    "ck" + randToken(tb.Name(), "consumer-key", 23),
-		consumerSecret: randToken(tb.Name(), "consumer-secret", 48),
-		clientID:       "2" + digits(tb.Name(), 7),
+		consumerKey:    "ck" + randToken(seed, "consumer-key", 23),
+		consumerSecret: randToken(seed, "consumer-secret", 48),
+		clientID:       "2" + digits(seed, 7),
 		users:          map[string]*User{},
 		usersByID:      map[string]*User{},
 		tokens:         map[string]*User{},
@@ -187,11 +237,23 @@ func New(tb testing.TB, opt Options) *Server {
 	for k, v := range defaultLimits {
 		s.limitSpecs[k] = v
 	}
-	s.ts = httptest.NewUnstartedServer(s.routes())
+	ln, err := listenLoopback()
+	if err != nil {
+		return nil, err
+	}
+	s.ts = &httptest.Server{Listener: ln, Config: &http.Server{Handler: s.routes()}}
 	s.ts.Start()
-	tb.Cleanup(s.ts.Close)
 	s.alice = s.CreateUser("alice")
-	return s
+	return s, nil
+}
+
+// Close cuts the clients' connections and stops the server. New's server
+// closes itself when the test ends; calling Close again does nothing.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
+		s.ts.CloseClientConnections()
+		s.ts.Close()
+	})
 }
 
 // randToken makes a credential-looking string, different per test and

@@ -100,15 +100,27 @@ var usernameRE = regexp.MustCompile(`^[A-Za-z0-9_]{1,15}$`)
 
 // CreateUser adds a user with a fresh access token and returns it. Usernames
 // are unique (case-insensitively); creating one that exists returns it. A
-// username X would not allow (1–15 letters, digits, '_') fails the test.
+// username X would not allow (1–15 letters, digits, '_') fails the test,
+// or, on a server made by Start, is logged and returns nil.
 func (s *Server) CreateUser(username string) *User {
+	u, err := s.TryCreateUser(username)
+	if err != nil {
+		s.rep.Fatalf("%v", err)
+		return nil
+	}
+	return u
+}
+
+// TryCreateUser is CreateUser returning an error for a username X would
+// not allow.
+func (s *Server) TryCreateUser(username string) (*User, error) {
 	if !usernameRE.MatchString(username) {
-		s.tb.Fatalf("twittertest: X does not allow the username %q", username)
+		return nil, fmt.Errorf("twittertest: X does not allow the username %q", username)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if u := s.users[strings.ToLower(username)]; u != nil {
-		return u
+		return u, nil
 	}
 	s.seq++
 	id := fmt.Sprintf("%d", 1400000000000000000+s.seq*7919)
@@ -121,13 +133,13 @@ func (s *Server) CreateUser(username string) *User {
 		texts:    map[string]int{},
 		retweets: map[string]*tweet{},
 	}
-	u.token = id + "-" + randToken(s.tb.Name()+id, "token", 30)
-	u.tokenSecret = randToken(s.tb.Name()+id, "token-secret", 45)
+	u.token = id + "-" + randToken(s.seed+id, "token", 30)
+	u.tokenSecret = randToken(s.seed+id, "token-secret", 45)
 	s.users[strings.ToLower(username)] = u
 	s.usersByID[id] = u
 	s.tokens[u.token] = u
 	s.secrets[u.token] = u.tokenSecret
-	return u
+	return u, nil
 }
 
 // User returns the user with this username, or nil.
@@ -192,26 +204,37 @@ func (u *User) TryPost(o PostOpts) (string, error) {
 	return t.id, nil
 }
 
-// Post posts as u and returns the new post's ID; a refusal fails the test.
+// Post posts as u and returns the new post's ID; a refusal fails the test
+// (on a server made by Start: is logged) and returns "".
 func (u *User) Post(o PostOpts) string {
 	id, err := u.TryPost(o)
 	if err != nil {
-		u.s.tb.Errorf("twittertest: %s posting %q: %v", u.username, o.Text, err)
+		u.s.rep.Errorf("twittertest: %s posting %q: %v", u.username, o.Text, err)
 	}
 	return id
 }
 
-// Retweet retweets post id as u and returns the retweet's ID.
-func (u *User) Retweet(id string) string {
+// TryRetweet retweets post id as u and returns the retweet's ID, or the
+// error X would show.
+func (u *User) TryRetweet(id string) (string, error) {
 	s := u.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t, rej := s.retweetLocked(u, id)
 	if rej != nil {
-		s.tb.Errorf("twittertest: %s retweeting %s: %v", u.username, id, rej)
-		return ""
+		return "", rej
 	}
-	return t.id
+	return t.id, nil
+}
+
+// Retweet retweets post id as u and returns the retweet's ID; a refusal
+// fails the test (on a server made by Start: is logged) and returns "".
+func (u *User) Retweet(id string) string {
+	rid, err := u.TryRetweet(id)
+	if err != nil {
+		u.s.rep.Errorf("twittertest: %s retweeting %s: %v", u.username, id, err)
+	}
+	return rid
 }
 
 // TryEdit edits post id as u would in X's app (edits there need no API
@@ -235,24 +258,33 @@ func (u *User) TryEdit(id, text string) (string, error) {
 	return t.id, nil
 }
 
-// Edit edits post id as u and returns the new version's ID; a refusal fails
-// the test.
+// Edit edits post id as u and returns the new version's ID; a refusal
+// fails the test (on a server made by Start: is logged) and returns "".
 func (u *User) Edit(id, text string) string {
 	nid, err := u.TryEdit(id, text)
 	if err != nil {
-		u.s.tb.Errorf("twittertest: %s editing %s: %v", u.username, id, err)
+		u.s.rep.Errorf("twittertest: %s editing %s: %v", u.username, id, err)
 	}
 	return nid
 }
 
-// Delete deletes post id (and every version of it) as u; a refusal fails
-// the test.
-func (u *User) Delete(id string) {
+// TryDelete deletes post id (and every version of it) as u, or returns the
+// error X would show.
+func (u *User) TryDelete(id string) error {
 	s := u.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if rej := s.deleteLocked(u, id); rej != nil {
-		s.tb.Errorf("twittertest: %s deleting %s: %v", u.username, id, rej)
+		return rej
+	}
+	return nil
+}
+
+// Delete deletes post id (and every version of it) as u; a refusal fails
+// the test (on a server made by Start: is logged).
+func (u *User) Delete(id string) {
+	if err := u.TryDelete(id); err != nil {
+		u.s.rep.Errorf("twittertest: %s deleting %s: %v", u.username, id, err)
 	}
 }
 
