@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/dualpower/dualpower/providers"
 	"github.com/dualpower/dualpower/providers/mastodon/mastodontest"
@@ -311,5 +314,51 @@ func TestDryRunWritesNothing(t *testing.T) {
 	}
 	if !strings.Contains(w.logs.String(), `"text":"only pretend to mirror this"`) || !strings.Contains(w.logs.String(), "dry run: would upload media") {
 		t.Errorf("the dry run did not log what it would post")
+	}
+}
+
+func TestBackfillMirrorsOlderPostsOnce(t *testing.T) {
+	var past atomic.Bool
+	past.Store(true)
+	clock := func() time.Time {
+		if past.Load() {
+			return time.Now().Add(-48 * time.Hour)
+		}
+		return time.Now()
+	}
+	w := newWorld(t, worldOpt{links: "  m2x: {from: alice-mastodon, to: [alice-x]}", mopt: mastodontest.Options{Now: clock}})
+	var ids []string
+	for i := range 3 {
+		ids = append(ids, w.m.Alice().Post(mastodontest.PostOpts{Text: fmt.Sprintf("an old post %d", i)}))
+	}
+	w.m.Alice().Post(mastodontest.PostOpts{Text: "an old private post", Visibility: "private"})
+	past.Store(false)
+	eng, err := New(Options{Config: w.cfg, Store: w.st, Providers: w.providers(), Observer: w.obs, RetryBase: 50 * time.Millisecond,
+		Logger: zerolog.New(w.logs)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := eng.Backfill(t_ctx(t), BackfillOptions{Link: "m2x", Last: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Read != 3 || rep.Mirrored != 2 || rep.Skipped["visibility private"] != 1 {
+		t.Errorf("report %+v, want the last 3 read: 2 mirrored, the private one skipped", rep)
+	}
+	for _, id := range ids[1:] {
+		if parts := w.mirror(am, id, ax); len(parts) != 1 {
+			t.Errorf("post %s has no mirror", id)
+		}
+	}
+	// Again: nothing twice.
+	rep, err = eng.Backfill(t_ctx(t), BackfillOptions{Link: "m2x", Since: time.Now().Add(-72 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Read != 4 || rep.Known != 3 || rep.Mirrored != 1 {
+		t.Errorf("second backfill %+v: want 4 read, the 3 known left alone, the oldest mirrored", rep)
+	}
+	if w.x.Posts() != 3 {
+		t.Errorf("X holds %d posts, want 3", w.x.Posts())
 	}
 }

@@ -6,7 +6,3 @@ package main
 func (c *cli) demo(args []string) int {
 	return c.fail("demo is not available yet in this build")
 }
-
-func (c *cli) backfill(args []string) int {
-	return c.fail("backfill is not available yet in this build")
-}

@@ -37,7 +37,10 @@ func (c *cli) run(args []string) int {
 	var st *store.Store
 	var err error
 	if *dryRun {
-		st, err = dryRunStore(cfg, log)
+		log = dryRunLogger(log)
+		var cleanup func()
+		st, cleanup, err = dryRunStore(cfg, log)
+		defer cleanup()
 	} else {
 		st, err = openStore(cfg, false)
 	}
@@ -145,11 +148,12 @@ type live struct {
 // one when no daemon holds it, so the dry run starts where the bridge
 // stands, else an empty one (reading then starts at each link's start).
 // The real ledger is never written.
-func dryRunStore(cfg *config.Config, log zerolog.Logger) (*store.Store, error) {
+func dryRunStore(cfg *config.Config, log zerolog.Logger) (*store.Store, func(), error) {
 	dir, err := os.MkdirTemp("", "dualpower-dry-run-")
 	if err != nil {
-		return nil, err
+		return nil, func() {}, err
 	}
+	cleanup := func() { os.RemoveAll(dir) }
 	tmp := filepath.Join(dir, "ledger.db")
 	if real, err := store.Open(ledgerPath(cfg), store.Options{ReadOnly: true}); err == nil {
 		err = real.Export(io.Discard) // the file is readable and whole
@@ -158,13 +162,27 @@ func dryRunStore(cfg *config.Config, log zerolog.Logger) (*store.Store, error) {
 			err = copyFile(ledgerPath(cfg), tmp)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("dry run: copying the ledger: %w", err)
+			cleanup()
+			return nil, func() {}, fmt.Errorf("dry run: copying the ledger: %w", err)
 		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		log.Warn().Err(err).Msg("dry run: cannot copy the ledger; starting from an empty one")
 	}
-	log.Warn().Str("ledger", tmp).Msg("dry run: nothing will be written to any network or to the real ledger")
-	return store.Open(tmp, store.Options{})
+	log.Warn().Msg("dry run: nothing will be written to any network or to the real ledger")
+	st, err := store.Open(tmp, store.Options{})
+	if err != nil {
+		cleanup()
+		return nil, func() {}, err
+	}
+	return st, cleanup, nil
+}
+
+// dryRunLogger shows at least what a dry run would do (logged at info).
+func dryRunLogger(log zerolog.Logger) zerolog.Logger {
+	if log.GetLevel() > zerolog.InfoLevel {
+		return log.Level(zerolog.InfoLevel)
+	}
+	return log
 }
 
 func copyFile(from, to string) error {
