@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/dualpower/dualpower/config"
 	"github.com/dualpower/dualpower/providers"
 	"github.com/dualpower/dualpower/store"
@@ -95,55 +97,91 @@ func LedgerAccounts(cfg *config.Config, st *store.Store, provs map[string]provid
 	}
 }
 
-// accountFamilies calls fn and turns its samples into gauge families.
-func (m *Metrics) accountFamilies(fn AccountsFunc) []family {
-	samples, err := safeCall(fn)
+// The per-account gauges, read at scrape time by accountCollector.
+var (
+	pendingDesc = gaugeDesc("dualpower_pending_intents",
+		"Intents queued for the account (pending or in flight).")
+	remainingDesc = gaugeDesc("dualpower_rate_limit_remaining",
+		"Requests left in the network's rate-limit window, as its last answer said; absent while unknown.")
+	resetDesc = gaugeDesc("dualpower_rate_limit_reset_timestamp_seconds",
+		"When the network's rate-limit window resets, in Unix seconds; absent while unknown.")
+	postsDesc = gaugeDesc("dualpower_x_posts_month",
+		"Posts dualpower made on the account this UTC month (what X caps and bills).")
+	postsCapDesc = gaugeDesc("dualpower_x_posts_month_limit",
+		"The account's configured posts_per_month; absent when there is none.")
+	spendDesc = gaugeDesc("dualpower_spend_usd_month",
+		"What posting to the account cost this UTC month, in US dollars.")
+	budgetDesc = gaugeDesc("dualpower_budget_usd_month",
+		"The account's configured budget.usd_per_month; absent when there is none.")
+	pausedDesc = gaugeDesc("dualpower_account_paused",
+		"1 while the account is paused (its credentials were refused), else 0.")
+)
+
+func gaugeDesc(name, help string) *prometheus.Desc {
+	return prometheus.NewDesc(name, help, []string{"account"}, nil)
+}
+
+// accountCollector is the prometheus.Collector of the per-account gauges:
+// at each scrape it calls the Metrics' current AccountsFunc, if any. It
+// also collects dualpower_metrics_errors_total, after reading the gauges,
+// so that a scrape whose gauges failed shows that failure counted (the
+// registry runs collectors in parallel, in no set order).
+type accountCollector struct{ m *Metrics }
+
+// Describe sends the descriptors of every per-account gauge and of the
+// error counter.
+func (c accountCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{pendingDesc, remainingDesc, resetDesc, postsDesc, postsCapDesc, spendDesc, budgetDesc, pausedDesc} {
+		ch <- d
+	}
+	c.m.scrapeEr.Describe(ch)
+}
+
+// Collect reads the samples and sends one gauge per family and account,
+// then the error counter. A failing or panicking AccountsFunc is counted
+// in dualpower_metrics_errors_total{source="accounts"}; what it returned
+// is still shown.
+func (c accountCollector) Collect(ch chan<- prometheus.Metric) {
+	defer c.m.scrapeEr.Collect(ch)
+	fn := c.m.accounts.Load()
+	if fn == nil {
+		return
+	}
+	samples, err := safeCall(*fn)
 	if err != nil {
-		m.scrapeEr.inc("accounts")
+		c.m.scrapeEr.WithLabelValues("accounts").Inc()
 	}
-	gauge := func(name, help string) *family {
-		return &family{name: name, help: help, typ: gaugeType}
-	}
-	var (
-		pending   = gauge("dualpower_pending_intents", "Intents queued for the account (pending or in flight).")
-		remaining = gauge("dualpower_rate_limit_remaining", "Requests left in the network's rate-limit window, as its last answer said; absent while unknown.")
-		reset     = gauge("dualpower_rate_limit_reset_timestamp_seconds", "When the network's rate-limit window resets, in Unix seconds; absent while unknown.")
-		posts     = gauge("dualpower_x_posts_month", "Posts dualpower made on the account this UTC month (what X caps and bills).")
-		postsCap  = gauge("dualpower_x_posts_month_limit", "The account's configured posts_per_month; absent when there is none.")
-		spend     = gauge("dualpower_spend_usd_month", "What posting to the account cost this UTC month, in US dollars.")
-		budget    = gauge("dualpower_budget_usd_month", "The account's configured budget.usd_per_month; absent when there is none.")
-		paused    = gauge("dualpower_account_paused", "1 while the account is paused (its credentials were refused), else 0.")
-	)
 	seen := make(map[string]bool, len(samples))
 	for _, s := range samples {
-		if seen[s.Account] {
-			continue // one series per account, or the page is invalid
+		account := label(s.Account)
+		if seen[account] {
+			continue // one series per account, or the gather fails
 		}
-		seen[s.Account] = true
-		l := []string{"account", s.Account}
-		add := func(f *family, v float64) { f.samples = append(f.samples, sample{labels: l, value: v}) }
-		add(pending, float64(s.Pending))
+		seen[account] = true
+		gauge := func(d *prometheus.Desc, v float64) {
+			ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, account)
+		}
+		gauge(pendingDesc, float64(s.Pending))
 		if s.RateLimitRemaining >= 0 {
-			add(remaining, float64(s.RateLimitRemaining))
+			gauge(remainingDesc, float64(s.RateLimitRemaining))
 		}
 		if !s.RateLimitReset.IsZero() {
-			add(reset, float64(s.RateLimitReset.UnixMilli())/1e3)
+			gauge(resetDesc, float64(s.RateLimitReset.UnixMilli())/1e3)
 		}
-		add(posts, float64(s.MonthPosts))
+		gauge(postsDesc, float64(s.MonthPosts))
 		if s.PostsPerMonth > 0 {
-			add(postsCap, float64(s.PostsPerMonth))
+			gauge(postsCapDesc, float64(s.PostsPerMonth))
 		}
-		add(spend, s.MonthSpendUSD)
+		gauge(spendDesc, s.MonthSpendUSD)
 		if s.BudgetUSDPerMonth > 0 {
-			add(budget, s.BudgetUSDPerMonth)
+			gauge(budgetDesc, s.BudgetUSDPerMonth)
 		}
 		p := 0.0
 		if s.Paused {
 			p = 1
 		}
-		add(paused, p)
+		gauge(pausedDesc, p)
 	}
-	return []family{*pending, *remaining, *reset, *posts, *postsCap, *spend, *budget, *paused}
 }
 
 // safeCall calls fn, turning a panic into an error: a broken source of

@@ -33,13 +33,20 @@
 //     status`.
 //   - Counters live in the process: they start at zero when it starts and
 //     survive config reloads only if the same Metrics is kept.
-//   - The exposition is this package's own implementation of the Prometheus
-//     text format 0.0.4 (expose.go), not github.com/prometheus/client_golang:
-//     that module is in go.mod but the modules it needs are missing from
-//     go.sum, so it cannot be built here yet. Metric names and labels follow
-//     Prometheus conventions, so moving to client_golang later changes no
-//     dashboard. There are no Go runtime or process metrics.
-//   - Observer methods never block on I/O: a counter update takes a read
-//     lock on its family (a write lock the first time a label combination is
-//     seen) and an atomic add.
+//   - The families live in a prometheus.Registry of the Metrics' own
+//     (github.com/prometheus/client_golang), not the global default one,
+//     with the standard Go runtime (go_*) and process (process_*)
+//     collectors. ServeHTTP is promhttp's handler: it answers in the format
+//     the scraper's Accept header asks for, the text format 0.0.4 by
+//     default, gzipped when asked. Labels come out sorted by name, as
+//     client_golang writes them.
+//   - Label values must be UTF-8 for client_golang; a configured name that
+//     is not has its invalid bytes shown as U+FFFD rather than panicking.
+//   - The per-account gauges and dualpower_metrics_errors_total come from
+//     one collector that calls the AccountsFunc at each scrape, so a scrape
+//     whose gauges failed already shows the failure counted. A panicking
+//     AccountsFunc is recovered and counted the same way.
+//   - Observer methods never block on I/O: a counter update is
+//     client_golang's label lookup (a read lock, a write lock the first time
+//     a label combination is seen) and an atomic add.
 package metrics

@@ -5,21 +5,26 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"mime"
 	"net/http"
 	"net/http/httptest"
-	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
 	"github.com/dualpower/dualpower/providers"
 	"github.com/dualpower/dualpower/store"
 )
 
 // scrape serves m once and returns the body, checking the status and the
-// content type.
+// content type (the text format, version 0.0.4, when no Accept is sent).
 func scrape(t *testing.T, h http.Handler) string {
 	t.Helper()
 	rec := httptest.NewRecorder()
@@ -27,152 +32,86 @@ func scrape(t *testing.T, h http.Handler) string {
 	if rec.Code != http.StatusOK {
 		t.Fatalf("GET /metrics: %d %s", rec.Code, rec.Body)
 	}
-	if ct := rec.Header().Get("Content-Type"); ct != contentType {
-		t.Fatalf("Content-Type %q, want %q", ct, contentType)
+	ct := rec.Header().Get("Content-Type")
+	typ, params, err := mime.ParseMediaType(ct)
+	if err != nil || typ != "text/plain" || params["version"] != "0.0.4" {
+		t.Fatalf("Content-Type %q, want text/plain version 0.0.4 (%v)", ct, err)
+	}
+	if cc := rec.Header().Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("Cache-Control %q, want no-store", cc)
 	}
 	return rec.Body.String()
 }
 
-var (
-	metricName = regexp.MustCompile(`^[a-zA-Z_:][a-zA-Z0-9_:]*$`)
-	labelName  = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
-)
+// parse reads body with Prometheus' own text-format parser, which fails on
+// anything a Prometheus server would refuse.
+func parse(t *testing.T, body string) map[string]*dto.MetricFamily {
+	t.Helper()
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("exposition does not parse: %v\n%s", err, body)
+	}
+	return fams
+}
 
-// parseText checks body against the text exposition format, strictly, and
-// returns its samples keyed as `name{a="x",b="y"}` (labels as written).
+// parseText parses body and returns its samples keyed as
+// `name{a="x",b="y"}`: labels sorted by name as client_golang writes them,
+// values unescaped, and le last on histogram buckets.
 func parseText(t *testing.T, body string) map[string]float64 {
 	t.Helper()
 	out := map[string]float64{}
-	types := map[string]string{}
-	helped := map[string]bool{}
-	current := ""
-	if body != "" && !strings.HasSuffix(body, "\n") {
-		t.Fatalf("exposition does not end with a newline")
-	}
-	for i, line := range strings.Split(strings.TrimSuffix(body, "\n"), "\n") {
-		fail := func(format string, args ...any) {
-			t.Helper()
-			t.Fatalf("line %d %q: %s", i+1, line, fmt.Sprintf(format, args...))
-		}
-		if rest, ok := strings.CutPrefix(line, "# HELP "); ok {
-			name, _, _ := strings.Cut(rest, " ")
-			if helped[name] {
-				fail("second HELP for %s", name)
-			}
-			helped[name] = true
-			continue
-		}
-		if rest, ok := strings.CutPrefix(line, "# TYPE "); ok {
-			name, typ, _ := strings.Cut(rest, " ")
-			if _, dup := types[name]; dup {
-				fail("second TYPE for %s", name)
-			}
-			if !metricName.MatchString(name) {
-				fail("bad metric name")
-			}
-			switch typ {
-			case "counter", "gauge", "histogram":
-			default:
-				fail("unknown type %q", typ)
-			}
-			types[name], current = typ, name
-			continue
-		}
-		if strings.HasPrefix(line, "#") || line == "" {
-			fail("unexpected line")
-		}
-		name, rest := line, ""
-		if j := strings.IndexAny(line, "{ "); j >= 0 {
-			name, rest = line[:j], line[j:]
-		}
-		base := name
-		if types[current] == "histogram" {
-			for _, s := range []string{"_bucket", "_sum", "_count"} {
-				if b, ok := strings.CutSuffix(name, s); ok && b == current {
-					base = b
-				}
-			}
-		}
-		if base != current {
-			fail("sample of %s outside its family (%s)", name, current)
-		}
-		key := name
-		if strings.HasPrefix(rest, "{") {
-			labels, after, err := parseLabels(rest[1:])
-			if err != nil {
-				fail("%v", err)
-			}
-			key += "{" + strings.Join(labels, ",") + "}"
-			rest = after
-		}
-		v, ok := strings.CutPrefix(rest, " ")
-		if !ok {
-			fail("no space before the value")
-		}
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil {
-			fail("bad value: %v", err)
-		}
+	put := func(key string, v float64) {
+		t.Helper()
 		if _, dup := out[key]; dup {
-			fail("series written twice")
+			t.Fatalf("series %s written twice", key)
 		}
-		out[key] = f
+		out[key] = v
+	}
+	for name, f := range parse(t, body) {
+		for _, m := range f.GetMetric() {
+			pairs := make([]string, 0, len(m.GetLabel())+1)
+			for _, l := range m.GetLabel() {
+				pairs = append(pairs, l.GetName()+`="`+l.GetValue()+`"`)
+			}
+			slices.Sort(pairs)
+			key := func(suffix string, extra ...string) string {
+				all := append(slices.Clone(pairs), extra...)
+				if len(all) == 0 {
+					return name + suffix
+				}
+				return name + suffix + "{" + strings.Join(all, ",") + "}"
+			}
+			switch f.GetType() {
+			case dto.MetricType_COUNTER:
+				put(key(""), m.GetCounter().GetValue())
+			case dto.MetricType_GAUGE:
+				put(key(""), m.GetGauge().GetValue())
+			case dto.MetricType_UNTYPED:
+				put(key(""), m.GetUntyped().GetValue())
+			case dto.MetricType_HISTOGRAM:
+				h := m.GetHistogram()
+				for _, b := range h.GetBucket() {
+					put(key("_bucket", `le="`+formatBound(b.GetUpperBound())+`"`), float64(b.GetCumulativeCount()))
+				}
+				put(key("_sum"), h.GetSampleSum())
+				put(key("_count"), float64(h.GetSampleCount()))
+			case dto.MetricType_SUMMARY:
+				s := m.GetSummary()
+				put(key("_sum"), s.GetSampleSum())
+				put(key("_count"), float64(s.GetSampleCount()))
+			}
+		}
 	}
 	return out
 }
 
-// parseLabels reads `a="x",b="y"}` and returns `a="x"`, `b="y"` (values
-// unescaped and quoted again with %q-free plain quotes) and what follows.
-func parseLabels(s string) ([]string, string, error) {
-	var out []string
-	for {
-		if rest, ok := strings.CutPrefix(s, "}"); ok {
-			return out, rest, nil
-		}
-		eq := strings.Index(s, `="`)
-		if eq < 0 {
-			return nil, "", errors.New("label without =\"")
-		}
-		name := s[:eq]
-		if !labelName.MatchString(name) {
-			return nil, "", fmt.Errorf("bad label name %q", name)
-		}
-		s = s[eq+2:]
-		var val strings.Builder
-		for {
-			if s == "" {
-				return nil, "", errors.New("unterminated label value")
-			}
-			c := s[0]
-			s = s[1:]
-			if c == '"' {
-				break
-			}
-			if c == '\n' {
-				return nil, "", errors.New("raw newline in label value")
-			}
-			if c == '\\' {
-				if s == "" {
-					return nil, "", errors.New("dangling backslash")
-				}
-				switch s[0] {
-				case '\\':
-					val.WriteByte('\\')
-				case '"':
-					val.WriteByte('"')
-				case 'n':
-					val.WriteByte('\n')
-				default:
-					return nil, "", fmt.Errorf("bad escape \\%c", s[0])
-				}
-				s = s[1:]
-				continue
-			}
-			val.WriteByte(c)
-		}
-		out = append(out, name+`="`+val.String()+`"`)
-		s, _ = strings.CutPrefix(s, ",")
+// formatBound writes a bucket bound as the text format does.
+func formatBound(v float64) string {
+	if math.IsInf(v, 1) {
+		return "+Inf"
 	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
 }
 
 func TestObserverCounts(t *testing.T) {
@@ -200,15 +139,15 @@ func TestObserverCounts(t *testing.T) {
 		`dualpower_events_total{account="alice-mastodon",kind="created",known="true"}`:          1,
 		`dualpower_events_total{account="alice-x",kind="edited",known="false"}`:                 1,
 		`dualpower_events_total{account="alice-x",kind="other",known="false"}`:                  1,
-		`dualpower_mirrored_total{link="alice-to-x",target="alice-x",kind="publish"}`:           2,
-		`dualpower_mirrored_total{link="alice-to-x",target="alice-x",kind="delete"}`:            1,
-		`dualpower_mirrored_total{link="alice-to-x",target="alice-x",kind="other"}`:             1,
-		`dualpower_skipped_total{link="alice-to-x",target="alice-x",reason="visibility"}`:       2,
-		`dualpower_skipped_total{link="alice-to-x",target="alice-x",reason="word"}`:             1,
-		`dualpower_failed_total{link="alice-to-x",target="alice-x",reason="duplicate"}`:         1,
-		`dualpower_failed_total{link="alice-from-x",target="alice-mastodon",reason="other"}`:    1,
-		`dualpower_held_total{link="alice-to-x",target="alice-x",reason="posts_per_day"}`:       2,
-		`dualpower_held_total{link="alice-to-x",target="alice-x",reason="usage_cap"}`:           1,
+		`dualpower_mirrored_total{kind="publish",link="alice-to-x",target="alice-x"}`:           2,
+		`dualpower_mirrored_total{kind="delete",link="alice-to-x",target="alice-x"}`:            1,
+		`dualpower_mirrored_total{kind="other",link="alice-to-x",target="alice-x"}`:             1,
+		`dualpower_skipped_total{link="alice-to-x",reason="visibility",target="alice-x"}`:       2,
+		`dualpower_skipped_total{link="alice-to-x",reason="word",target="alice-x"}`:             1,
+		`dualpower_failed_total{link="alice-to-x",reason="duplicate",target="alice-x"}`:         1,
+		`dualpower_failed_total{link="alice-from-x",reason="other",target="alice-mastodon"}`:    1,
+		`dualpower_held_total{link="alice-to-x",reason="posts_per_day",target="alice-x"}`:       2,
+		`dualpower_held_total{link="alice-to-x",reason="usage_cap",target="alice-x"}`:           1,
 		`dualpower_mirror_latency_seconds_count{target="alice-x"}`:                              3,
 		`dualpower_mirror_latency_seconds_sum{target="alice-x"}`:                                92.5,
 		`dualpower_mirror_latency_seconds_bucket{target="alice-x",le="1"}`:                      1,
@@ -218,9 +157,9 @@ func TestObserverCounts(t *testing.T) {
 		`dualpower_mirror_latency_seconds_bucket{target="alice-x",le="3600"}`:                   3,
 		`dualpower_mirror_latency_seconds_bucket{target="alice-x",le="+Inf"}`:                   3,
 		`dualpower_mirror_latency_seconds_bucket{target="alice-x",le="0.1"}`:                    0,
-		`dualpower_skipped_total{link="alice-to-x",target="alice-x",reason="too_long"}`:         -1, // absent
-		`dualpower_mirrored_total{link="alice-from-x",target="alice-mastodon",kind="publish"}`:  -1, // absent
-		`dualpower_failed_total{link="alice-to-x",target="alice-x",reason="Status is a dupli"}`: -1, // free text never
+		`dualpower_skipped_total{link="alice-to-x",reason="too_long",target="alice-x"}`:         -1, // absent
+		`dualpower_mirrored_total{kind="publish",link="alice-from-x",target="alice-mastodon"}`:  -1, // absent
+		`dualpower_failed_total{link="alice-to-x",reason="Status is a dupli",target="alice-x"}`: -1, // free text never
 	}
 	for k, v := range want {
 		g, ok := got[k]
@@ -241,7 +180,7 @@ func TestObserverCounts(t *testing.T) {
 	// Every bucket of the histogram is there, in order, cumulative.
 	prev := -1.0
 	for _, b := range append(append([]float64{}, LatencyBuckets...), math.Inf(1)) {
-		k := fmt.Sprintf(`dualpower_mirror_latency_seconds_bucket{target="alice-x",le="%s"}`, formatFloat(b))
+		k := fmt.Sprintf(`dualpower_mirror_latency_seconds_bucket{target="alice-x",le="%s"}`, formatBound(b))
 		v, ok := got[k]
 		if !ok {
 			t.Fatalf("%s missing", k)
@@ -256,75 +195,174 @@ func TestObserverCounts(t *testing.T) {
 // A value equal to a bucket's bound falls in that bucket (le is "less than
 // or equal"); one above the last bound only in +Inf.
 func TestHistogramBounds(t *testing.T) {
-	var b strings.Builder
-	h := newHistogramVec("h", "test", []float64{1, 2}, "l")
-	for _, v := range []float64{0.5, 1, 1.5, 2, 7} {
-		h.observe(v, "x")
+	m := New()
+	for _, d := range []time.Duration{500 * time.Millisecond, time.Second, 1500 * time.Millisecond, time.Hour, 2 * time.Hour} {
+		m.Mirrored("l", "x", store.Publish, d)
 	}
-	if err := writeText(&b, h.collect()); err != nil {
-		t.Fatal(err)
+	got := parseText(t, scrape(t, m))
+	want := map[string]float64{"0.25": 0, "0.5": 1, "1": 2, "2.5": 3, "1800": 3, "3600": 4, "+Inf": 5}
+	for le, n := range want {
+		k := `dualpower_mirror_latency_seconds_bucket{target="x",le="` + le + `"}`
+		if v, ok := got[k]; !ok || v != n {
+			t.Errorf("%s = %v (present %v), want %v", k, v, ok, n)
+		}
 	}
-	exact := `# HELP h test
-# TYPE h histogram
-h_bucket{l="x",le="1"} 2
-h_bucket{l="x",le="2"} 4
-h_bucket{l="x",le="+Inf"} 5
-h_sum{l="x"} 12
-h_count{l="x"} 5
-`
-	if b.String() != exact {
-		t.Errorf("got\n%s\nwant\n%s", b.String(), exact)
+	if v := got[`dualpower_mirror_latency_seconds_sum{target="x"}`]; v != 10803 {
+		t.Errorf("sum %v, want 10803", v)
 	}
-}
-
-func TestTextEscaping(t *testing.T) {
-	c := newCounterVec("c_total", "help with \\ and\nnewline", "l")
-	c.inc("quote\" back\\slash\nnewline")
-	c.inc("bad utf8 \xff")
-	var b strings.Builder
-	if err := writeText(&b, c.collect()); err != nil {
-		t.Fatal(err)
-	}
-	got := parseText(t, b.String())
-	if got["c_total{l=\"quote\" back\\slash\nnewline\"}"] != 1 {
-		t.Errorf("escaped label did not round-trip: %q", b.String())
-	}
-	if !strings.Contains(b.String(), "# HELP c_total help with \\\\ and\\nnewline\n") {
-		t.Errorf("help not escaped: %q", b.String())
-	}
-	if !strings.Contains(b.String(), "bad utf8 \uFFFD") {
-		t.Errorf("invalid UTF-8 not replaced: %q", b.String())
+	if v := got[`dualpower_mirror_latency_seconds_count{target="x"}`]; v != 5 {
+		t.Errorf("count %v, want 5", v)
 	}
 }
 
-func TestFormatFloat(t *testing.T) {
-	tests := []struct {
-		name string
-		v    float64
-		want string
+// The families dashboards read keep their names, types and label names:
+// a change here breaks a dashboard.
+func TestFamilies(t *testing.T) {
+	m := New()
+	m.Received("a", providers.Created, providers.Ref{}, false)
+	m.Mirrored("l", "t", store.Publish, time.Second)
+	m.Skipped("l", "t", "visibility private")
+	m.Failed("l", "t", "duplicate")
+	m.Held("l", "t", "usage cap reached", time.Time{})
+	m.SetAccounts(func() ([]AccountSample, error) {
+		return []AccountSample{{
+			Account: "a", Pending: 1, RateLimitRemaining: 5, RateLimitReset: time.Unix(1e9, 0),
+			PostsPerMonth: 10, BudgetUSDPerMonth: 1,
+		}}, errTest
+	})
+	want := map[string]struct {
+		typ    dto.MetricType
+		labels []string
 	}{
-		{"integer", 3, "3"},
-		{"fraction", 0.25, "0.25"},
-		{"large", 1e21, "1e+21"},
-		{"plus inf", math.Inf(1), "+Inf"},
-		{"minus inf", math.Inf(-1), "-Inf"},
-		{"nan", math.NaN(), "NaN"},
+		"dualpower_mirrored_total":                     {dto.MetricType_COUNTER, []string{"kind", "link", "target"}},
+		"dualpower_skipped_total":                      {dto.MetricType_COUNTER, []string{"link", "reason", "target"}},
+		"dualpower_failed_total":                       {dto.MetricType_COUNTER, []string{"link", "reason", "target"}},
+		"dualpower_held_total":                         {dto.MetricType_COUNTER, []string{"link", "reason", "target"}},
+		"dualpower_events_total":                       {dto.MetricType_COUNTER, []string{"account", "kind", "known"}},
+		"dualpower_mirror_latency_seconds":             {dto.MetricType_HISTOGRAM, []string{"target"}},
+		"dualpower_pending_intents":                    {dto.MetricType_GAUGE, []string{"account"}},
+		"dualpower_rate_limit_remaining":               {dto.MetricType_GAUGE, []string{"account"}},
+		"dualpower_rate_limit_reset_timestamp_seconds": {dto.MetricType_GAUGE, []string{"account"}},
+		"dualpower_x_posts_month":                      {dto.MetricType_GAUGE, []string{"account"}},
+		"dualpower_x_posts_month_limit":                {dto.MetricType_GAUGE, []string{"account"}},
+		"dualpower_spend_usd_month":                    {dto.MetricType_GAUGE, []string{"account"}},
+		"dualpower_budget_usd_month":                   {dto.MetricType_GAUGE, []string{"account"}},
+		"dualpower_account_paused":                     {dto.MetricType_GAUGE, []string{"account"}},
+		"dualpower_metrics_errors_total":               {dto.MetricType_COUNTER, []string{"source"}},
+	}
+	fams, err := m.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, f := range fams {
+		name := f.GetName()
+		if !strings.HasPrefix(name, "dualpower_") {
+			continue
+		}
+		seen[name] = true
+		w, ok := want[name]
+		if !ok {
+			t.Errorf("unexpected family %s", name)
+			continue
+		}
+		if f.GetType() != w.typ {
+			t.Errorf("%s is a %v, want %v", name, f.GetType(), w.typ)
+		}
+		if f.GetHelp() == "" {
+			t.Errorf("%s has no help", name)
+		}
+		for _, s := range f.GetMetric() {
+			var labels []string
+			for _, l := range s.GetLabel() {
+				labels = append(labels, l.GetName())
+			}
+			if !slices.Equal(labels, w.labels) {
+				t.Errorf("%s labels %v, want %v", name, labels, w.labels)
+			}
+		}
+	}
+	for name := range want {
+		if !seen[name] {
+			t.Errorf("family %s missing", name)
+		}
+	}
+}
+
+// Label values that need escaping, or are not UTF-8, never panic and come
+// back from the page as written (invalid bytes as U+FFFD).
+func TestLabelEscaping(t *testing.T) {
+	tests := []struct {
+		name, link, want string
+	}{
+		{"quote", `say "hi"`, `say "hi"`},
+		{"backslash", `back\slash`, `back\slash`},
+		{"newline", "new\nline", "new\nline"},
+		{"invalid utf8", "bad \xff utf8", "bad \uFFFD utf8"},
+		{"brace", `x{le="1"}`, `x{le="1"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := formatFloat(tt.v); got != tt.want {
-				t.Errorf("formatFloat(%v) = %q, want %q", tt.v, got, tt.want)
+			m := New()
+			m.Skipped(tt.link, "t\xfe", "visibility private")
+			m.Received(tt.link, providers.Created, providers.Ref{}, false)
+			got := parseText(t, scrape(t, m))
+			k := `dualpower_skipped_total{link="` + tt.want + `",reason="visibility",target="t` + "\uFFFD" + `"}`
+			if got[k] != 1 {
+				t.Errorf("%s missing from %v", k, got)
 			}
 		})
 	}
 }
 
-func TestEmptyMetricsPage(t *testing.T) {
-	// Nothing observed, no accounts: a valid, empty page (families without
-	// samples are left out, as client_golang does).
-	if body := scrape(t, New()); body != "" {
-		t.Errorf("empty metrics wrote %q", body)
+// Nothing observed and no accounts: no dualpower series, only the Go
+// runtime and process metrics.
+func TestIdleMetricsPage(t *testing.T) {
+	got := parseText(t, scrape(t, New()))
+	for k := range got {
+		if strings.HasPrefix(k, "dualpower_") {
+			t.Errorf("idle metrics show %s", k)
+		}
 	}
+	for _, k := range []string{"go_goroutines", "go_memstats_alloc_bytes", "process_start_time_seconds"} {
+		if _, ok := got[k]; !ok {
+			t.Errorf("standard metric %s missing", k)
+		}
+	}
+}
+
+// A scraper asking for the protobuf format gets it, with the same series.
+func TestProtobufScrape(t *testing.T) {
+	m := New()
+	m.Skipped("l", "t", "too long for X")
+	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+	req.Header.Set("Accept", string(expfmt.NewFormat(expfmt.TypeProtoDelim)))
+	rec := httptest.NewRecorder()
+	m.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	format := expfmt.ResponseFormat(rec.Header())
+	if format.FormatType() != expfmt.TypeProtoDelim {
+		t.Fatalf("answered as %q", format)
+	}
+	dec := expfmt.NewDecoder(rec.Body, format)
+	for {
+		var f dto.MetricFamily
+		if err := dec.Decode(&f); err != nil {
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			t.Fatal(err)
+		}
+		if f.GetName() == "dualpower_skipped_total" {
+			if len(f.GetMetric()) != 1 || f.GetMetric()[0].GetCounter().GetValue() != 1 {
+				t.Errorf("skipped: %v", &f)
+			}
+			return
+		}
+	}
+	t.Error("dualpower_skipped_total not in the protobuf answer")
 }
 
 func TestMethods(t *testing.T) {
@@ -440,17 +478,20 @@ func FuzzLabelValue(f *testing.F) {
 	for _, s := range []string{"", `a"b`, `back\slash`, "new\nline", "\xff", `\n`, `"}`, "x{le=\"1\"}"} {
 		f.Add(s)
 	}
+	m := New()
 	f.Fuzz(func(t *testing.T, v string) {
-		c := newCounterVec("c_total", "help", "l")
-		c.inc(v)
-		var b strings.Builder
-		if err := writeText(&b, c.collect()); err != nil {
-			t.Fatal(err)
+		m.failed.Reset()
+		m.Failed(v, "t", "invalid")
+		fams := parse(t, scrape(t, m))
+		want := strings.ToValidUTF8(v, "\uFFFD")
+		series := fams["dualpower_failed_total"].GetMetric()
+		if len(series) != 1 || series[0].GetCounter().GetValue() != 1 {
+			t.Fatalf("value %q: %v", v, series)
 		}
-		got := parseText(t, b.String())
-		want := `c_total{l="` + strings.ToValidUTF8(v, "\uFFFD") + `"}`
-		if got[want] != 1 || len(got) != 1 {
-			t.Fatalf("value %q: parsed %v from %q", v, got, b.String())
+		for _, l := range series[0].GetLabel() {
+			if l.GetName() == "link" && l.GetValue() != want {
+				t.Fatalf("link %q came back as %q", want, l.GetValue())
+			}
 		}
 	})
 }
