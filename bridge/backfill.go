@@ -55,9 +55,7 @@ func (e *Engine) Backfill(ctx context.Context, opt BackfillOptions) (BackfillRep
 	e.obs = obs
 	defer func() { e.obs = obs.Observer }()
 
-	for _, a := range e.sortedAccounts() {
-		e.verify(ctx, a)
-	}
+	e.verifyAll(ctx, e.sortedAccounts())
 	e.linkIdentities(cfg)
 
 	cursor := ""

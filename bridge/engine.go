@@ -167,9 +167,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	accts := e.sortedAccounts()
 	e.mu.Unlock()
 
-	for _, a := range accts {
-		e.verify(ctx, a)
-	}
+	e.verifyAll(ctx, accts)
 	e.linkIdentities(cfg)
 	if err := e.markLinkStarts(cfg); err != nil {
 		return err
@@ -295,6 +293,26 @@ func (e *Engine) verify(ctx context.Context, a *account) {
 			a.log.Info().Str("was", st.PausedWhy).Msg("account resumed: its credentials work again")
 		}
 	}
+}
+
+// verifyParallel bounds how many accounts are verified at once at start:
+// a collective's hundreds of accounts start in seconds, and no server sees
+// a burst from us.
+const verifyParallel = 16
+
+// verifyAll verifies every account, a few at a time.
+func (e *Engine) verifyAll(ctx context.Context, accts []*account) {
+	sem := make(chan struct{}, verifyParallel)
+	var wg sync.WaitGroup
+	for _, a := range accts {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			e.verify(ctx, a)
+		}()
+	}
+	wg.Wait()
 }
 
 // linkIdentities adds every linked pair of accounts to the identity map, so
