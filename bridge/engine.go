@@ -219,6 +219,23 @@ func (e *Engine) Run(ctx context.Context) error {
 			return fmt.Errorf("bridge: announcement %s: schedule %q: %w", name, an.Schedule, err)
 		}
 	}
+	// An account that could not be verified at start (its server was
+	// down) is tried again every minute, so its mentions get mapped and
+	// readiness can be reported.
+	if _, err := sched.AddFunc("@every 1m", func() {
+		var todo []*account
+		for _, a := range accts {
+			if paused, _ := a.isPaused(); !paused && a.identity().ID == "" {
+				todo = append(todo, a)
+			}
+		}
+		if len(todo) > 0 {
+			e.verifyAll(intakeCtx, todo)
+			e.linkIdentities(cfg)
+		}
+	}); err != nil {
+		return fmt.Errorf("bridge: %w", err)
+	}
 	sched.Start()
 	close(e.ready)
 	e.log.Info().Int("accounts", len(accts)).Int("links", len(cfg.LinkNames)).Msg("bridge running")
@@ -245,6 +262,18 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 	e.log.Info().Msg("stopped")
 	return nil
+}
+
+// Unready lists the accounts neither verified nor paused with a reason:
+// what keeps the bridge from being ready.
+func (e *Engine) Unready() []string {
+	var out []string
+	for _, a := range e.sortedAccounts() {
+		if paused, _ := a.isPaused(); !paused && a.identity().ID == "" {
+			out = append(out, a.name)
+		}
+	}
+	return out
 }
 
 // Ready is closed once the engine has started its intake and workers.

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"syscall"
 
@@ -61,7 +62,18 @@ func (c *cli) run(args []string) int {
 	httpDone := make(chan struct{})
 	go func() {
 		defer close(httpDone)
-		ready := httpapi.Readiness(live.config.Load, st, live.running.Load)
+		base := httpapi.Readiness(live.config.Load, st, live.running.Load)
+		ready := func() error {
+			if err := base(); err != nil {
+				return err
+			}
+			if eng := live.engine.Load(); eng != nil {
+				if names := eng.Unready(); len(names) > 0 {
+					return fmt.Errorf("not verified yet (their servers have not answered): %s", strings.Join(names, ", "))
+				}
+			}
+			return nil
+		}
 		if err := httpapi.Serve(ctx, live.config.Load, st, live.metrics, ready, log); err != nil {
 			log.Error().Err(err).Msg("no http server: /healthz, /readyz, /metrics and /status are off; the bridge runs on")
 		}
@@ -104,6 +116,7 @@ func (c *cli) generation(ctx context.Context, live *live, cfg *config.Config, st
 	go func() {
 		select {
 		case <-eng.Ready():
+			live.engine.Store(eng)
 			live.running.Store(true)
 		case <-genCtx.Done():
 		}
@@ -142,6 +155,7 @@ type live struct {
 	metrics *metrics.Metrics
 	config  atomic.Pointer[config.Config] // the config in force
 	running atomic.Bool                   // the engine has started its work
+	engine  atomic.Pointer[bridge.Engine] // the engine of the generation running
 }
 
 // dryRunStore is a throwaway ledger for run --dry-run: a copy of the real
