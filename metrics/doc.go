@@ -39,7 +39,9 @@
 //     collectors. ServeHTTP is promhttp's handler: it answers in the format
 //     the scraper's Accept header asks for, the text format 0.0.4 by
 //     default, gzipped when asked. Labels come out sorted by name, as
-//     client_golang writes them.
+//     client_golang writes them. A collector that fails does not fail the
+//     page: the rest is served and the failure counted, on the next page, in
+//     promhttp_metric_handler_errors_total{cause="gathering"}.
 //   - Label values must be UTF-8 for client_golang; a configured name that
 //     is not has its invalid bytes shown as U+FFFD rather than panicking.
 //   - The per-account gauges and dualpower_metrics_errors_total come from

@@ -81,7 +81,13 @@ func New() *Metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
-	m.handler = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+	// A collector that fails (a process metric the system does not give,
+	// say) must not take the page down: serve what was gathered and count
+	// the failure in promhttp_metric_handler_errors_total.
+	m.handler = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{
+		ErrorHandling: promhttp.ContinueOnError,
+		Registry:      m.reg,
+	})
 	return m
 }
 

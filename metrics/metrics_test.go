@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -328,6 +329,34 @@ func TestIdleMetricsPage(t *testing.T) {
 		if _, ok := got[k]; !ok {
 			t.Errorf("standard metric %s missing", k)
 		}
+	}
+}
+
+// failing is a collector whose every scrape fails.
+type failing struct{ desc *prometheus.Desc }
+
+func (f failing) Describe(ch chan<- *prometheus.Desc) { ch <- f.desc }
+func (f failing) Collect(ch chan<- prometheus.Metric) {
+	ch <- prometheus.NewInvalidMetric(f.desc, errTest)
+}
+
+// A collector that fails does not take the page down: the rest is served
+// and the failure counted.
+func TestCollectorFailure(t *testing.T) {
+	m := New()
+	m.Registry().MustRegister(failing{prometheus.NewDesc("broken_thing", "Never gathered.", nil, nil)})
+	m.Skipped("l", "t", "visibility private")
+	first := parseText(t, scrape(t, m))
+	if first[`dualpower_skipped_total{link="l",reason="visibility",target="t"}`] != 1 {
+		t.Errorf("series lost with a failing collector: %v", first)
+	}
+	// promhttp counts a failure after the page it happened on.
+	got := parseText(t, scrape(t, m))
+	if got[`promhttp_metric_handler_errors_total{cause="gathering"}`] != 1 {
+		t.Errorf("gathering failure not counted: %v", got)
+	}
+	if _, ok := got["broken_thing"]; ok {
+		t.Error("failed metric shown")
 	}
 }
 
