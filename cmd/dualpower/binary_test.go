@@ -854,13 +854,28 @@ func TestBinarySIGHUPReload(t *testing.T) {
 		t.Errorf("the engine started %d times, want once: a refused reload restarts nothing", n)
 	}
 
+	// A config the file check accepts but an adapter refuses (can_edit
+	// must be a boolean) is refused too: the running bridge stays.
+	unbuildable := strings.Replace(string(good), `    poll: "@every 1s"`, "    can_edit: maybe\n    poll: \"@every 1s\"", 1)
+	if unbuildable == string(good) {
+		t.Fatal("the config has no X poll line to put can_edit before")
+	}
+	if err := os.WriteFile(cfgPath, []byte(unbuildable), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d.signal(syscall.SIGHUP)
+	d.await("the unbuildable config refused", func() bool { return d.count("reload refused", "") == 2 })
+	r.m.PostAsUser("after an unbuildable reload", "")
+	d.await("the post on X", func() bool { return r.onX(r.x.Alice(), "after an unbuildable reload") == 1 })
+
 	// X refuses alice's token: her account pauses on the next publish,
 	// which is held.
+	before := r.x.Posts()
 	r.x.Revoke()
 	r.m.PostAsUser("held while the X account is paused", "")
 	d.await("alice-x paused", func() bool { return d.count("account paused", "alice-x") == 1 })
-	if r.x.Posts() != 1 {
-		t.Fatalf("alice has %d posts on X, want 1", r.x.Posts())
+	if r.x.Posts() != before {
+		t.Fatalf("alice has %d posts on X, want the %d from before her token was revoked", r.x.Posts(), before)
 	}
 
 	// New credentials, from files as Docker secrets give them: bob's.

@@ -135,6 +135,12 @@ func (c *cli) generation(ctx context.Context, live *live, cfg *config.Config, st
 			return nil, err
 		case <-hup:
 			next, err := config.Load(cfg.Path)
+			if err == nil {
+				// An adapter may refuse settings the file check lets
+				// through (can_edit: maybe): find out before stopping
+				// the running generation, not after. New does no I/O.
+				_, err = buildProviders(next, client)
+			}
 			if err != nil {
 				log.Error().Err(err).Msg("reload refused: the new config has problems; the running one stays")
 				continue
