@@ -37,11 +37,8 @@
 // TryEdit, TryDelete) that returns the error instead.
 //
 // The tests check every answer against the OpenAPI document in
-// shared/specs/mastodon-api with a small validator of their own; the same
-// check with kin-openapi runs with
-//
-//	go test -tags openapi -modfile=providers/mastodon/mastodontest/testdata/kin.mod \
-//		./providers/mastodon/mastodontest/
+// shared/specs/mastodon-api twice: with a small validator of their own and
+// with kin-openapi (spec_kin_test.go), in every test run.
 //
 // until the module's go.sum carries kin-openapi's dependencies.
 //
