@@ -654,6 +654,16 @@ func TestBinaryNoSecretInAnyOutput(t *testing.T) {
 			r.x.PostAsUser("from X, at debug level", "")
 			d.await("the X post on mastodon", func() bool { return r.onMastodon("from X, at debug level") == 1 })
 
+			// Failures put URLs and answers in the log: a cut stream, a
+			// failed poll, a refused token.
+			r.m.DropStreams()
+			d.await("the cut stream logged", func() bool { return d.count("mastodon stream: reconnecting", "alice-mastodon") >= 1 })
+			r.x.FailNext(http.StatusServiceUnavailable, 1)
+			d.await("the failed poll logged", func() bool { return d.count("poll failed", "") >= 1 })
+			r.x.FailNext(http.StatusUnauthorized, 1)
+			r.m.PostAsUser("refused by X", "")
+			d.await("the refused request logged", func() bool { return d.count("account paused", "alice-x") >= 1 })
+
 			if code, took := d.stop(30 * time.Second); code != exitOK {
 				t.Fatalf("exit %d after SIGTERM (%v)", code, took)
 			}
