@@ -218,7 +218,7 @@ func TestRunTellsTheStoryExactlyOnce(t *testing.T) {
 		{beat: "1. A plain toot", left: []string{"alice toots: " + plainText}, right: []string{"mirrored on X: " + plainText}},
 		{beat: "2. A long toot becomes a thread on X",
 			left:  []string{"alice toots: " + words(paras[0]), words(paras[2])},
-			right: []string{"mirrored on X as a thread of 2: post 1 of 2: " + words(paras[0]), "post 2 of 2, a reply to 1:", words(paras[2])}},
+			right: []string{"mirrored on X as a thread of 2: post 1 of 2: " + words(paras[0]), "post 2 of 2, a reply to 1:", words(paras[2]), "by X's count, over its 280; the parts weigh"}},
 		{beat: "3. A toot behind a content warning is skipped",
 			left:  []string{"CW: " + cwWarning + " " + cwText},
 			right: []string{"skipped, as the ledger records: " + cwReason, "content warning"}},

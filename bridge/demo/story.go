@@ -42,7 +42,7 @@ func (d *demo) story(ctx context.Context) error {
 		d.expectText(xAccount, parts[0], plainText)
 	}
 
-	long, err := d.toot(ctx, "2. A long toot becomes a thread on X", mastodontest.PostOpts{Text: longText}, nil)
+	long, err := d.toot(ctx, "2. A long toot becomes a thread on X", mastodontest.PostOpts{Text: longText}, d.weightsOnX(longText))
 	if err != nil {
 		return err
 	}
@@ -116,6 +116,29 @@ func (d *demo) toot(ctx context.Context, title string, o mastodontest.PostOpts, 
 	d.out.heading(title)
 	d.out.columns(left, right)
 	return ref, nil
+}
+
+// weightsOnX returns the extra lines of a thread's beat: what text weighs
+// by X's own measure (twitter-text, through the X adapter's limits) and
+// what each part weighs. A part over the limit is a problem.
+func (d *demo) weightsOnX(text string) func(context.Context, []string) []string {
+	return func(ctx context.Context, parts []string) []string {
+		l, err := d.xp.Limits(ctx)
+		if err != nil || l.Length == nil {
+			d.problem("reading X's limits: %v", err)
+			return nil
+		}
+		var ws []string
+		for i, id := range parts {
+			w := l.Length(d.text(xAccount, id))
+			if w > l.MaxLength {
+				d.problem("part %d on X weighs %d, over X's %d", i+1, w, l.MaxLength)
+			}
+			ws = append(ws, fmt.Sprint(w))
+		}
+		return []string{fmt.Sprintf("The toot weighs %d by X's count, over its %d; the parts weigh %s.",
+			l.Length(text), l.MaxLength, strings.Join(ws, " and "))}
+	}
 }
 
 // mentionsOnX says whom the first part of a mirror on X mentions, as X's
