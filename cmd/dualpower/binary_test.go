@@ -321,6 +321,7 @@ type rigConfig struct {
 	// xTokens are the X account's access token keys, indented by four;
 	// "" takes them from the environment.
 	xTokens string
+	listen  string // http.listen; "" turns the server off
 }
 
 // writeConfig writes dir/config.yaml, logging at debug level, and returns
@@ -335,7 +336,7 @@ func (r *rig) writeConfig(c rigConfig) string {
 	}
 	yaml := fmt.Sprintf(`data_dir: ./data
 log: {level: debug, format: %s}
-http: {listen: ""}
+http: {listen: "%s"}
 accounts:
   alice-mastodon:
     network: mastodon
@@ -348,7 +349,7 @@ accounts:
     consumer_secret: ${DP_X_CONSUMER_SECRET}
 %s    poll: "@every 1s"
 links:
-%s`, c.format, r.m.URL(), r.xAPI, c.xTokens, c.links)
+%s`, c.format, c.listen, r.m.URL(), r.xAPI, c.xTokens, c.links)
 	path := filepath.Join(r.dir, "config.yaml")
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		r.t.Fatal(err)
@@ -645,7 +646,8 @@ func TestBinaryNoSecretInAnyOutput(t *testing.T) {
 		t.Run(tt.format, func(t *testing.T) {
 			t.Parallel()
 			r := newRig(t)
-			r.writeConfig(rigConfig{format: tt.format, links: linkToX + linkFromX})
+			addr := loginClosedAddr(t)
+			r.writeConfig(rigConfig{format: tt.format, links: linkToX + linkFromX, listen: addr})
 			d := r.startDaemon()
 			r.waitStream()
 
@@ -663,6 +665,26 @@ func TestBinaryNoSecretInAnyOutput(t *testing.T) {
 			r.x.FailNext(http.StatusUnauthorized, 1)
 			r.m.PostAsUser("refused by X", "")
 			d.await("the refused request logged", func() bool { return d.count("account paused", "alice-x") >= 1 })
+
+			// What the daemon serves while it runs: status, health, metrics.
+			d.await("the http server", func() bool { return httpGet(t, "http://"+addr+"/healthz") != "" })
+			for _, tc := range []struct {
+				args []string
+				want string
+			}{
+				{[]string{"status"}, "from the running daemon at " + addr},
+				{[]string{"status", "--json"}, `"name": "alice-x"`},
+				{[]string{"healthcheck"}, "healthy: http://" + addr + "/healthz answered 200 OK"},
+			} {
+				res := r.run(tc.args...)
+				if res.code != exitOK || !strings.Contains(res.stdout, tc.want) {
+					t.Errorf("%s while the daemon runs: want exit 0 and %q; %s", strings.Join(tc.args, " "), tc.want, res)
+				}
+				noSecrets(t, strings.Join(tc.args, " "), res.stdout+res.stderr, r.secrets())
+			}
+			for _, path := range []string{"/metrics", "/readyz", "/status"} {
+				noSecrets(t, path, httpGet(t, "http://"+addr+path), r.secrets())
+			}
 
 			if code, took := d.stop(30 * time.Second); code != exitOK {
 				t.Fatalf("exit %d after SIGTERM (%v)", code, took)
@@ -682,6 +704,25 @@ func TestBinaryNoSecretInAnyOutput(t *testing.T) {
 			}
 		})
 	}
+}
+
+// httpGet returns the body of a GET of u, or "" when nothing answers.
+func httpGet(t *testing.T, u string) string {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return ""
+	}
+	return string(body)
 }
 
 // ---- SIGTERM with a publish in flight ----
