@@ -71,8 +71,9 @@ type Options struct {
 	AppPostsPer24h  int
 
 	// Seed makes the credentials the fake invents (consumer key and
-	// secret, access tokens) reproducible: the same seed gives the same ones. Empty means
-	// the test's name for New and a random seed for Start.
+	// secret, access tokens) reproducible: the same seed gives the same
+	// ones. Empty means the test's name for New and a random seed for
+	// Start.
 	Seed string
 	// Log receives, one line each, the refusals of the helpers that return
 	// no error (User.Post and the like) on a server made by Start; nil
