@@ -1095,3 +1095,54 @@ func TestBinaryLogin(t *testing.T) {
 		}
 	})
 }
+
+// ---- demo ----
+
+// demo as a newcomer runs it: no config, no account, no variable set, in
+// an empty directory. It tells the whole story, every check passes, and it
+// leaves nothing behind, in its directory or in TMPDIR.
+func TestBinaryDemo(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		args   []string
+		stderr string // a substring of stderr; "" means stderr stays empty
+	}{
+		{"quiet", []string{"demo"}, ""},
+		{"verbose", []string{"demo", "--verbose"}, " DBG "},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir, tmp := t.TempDir(), t.TempDir()
+			res := runBinary(t, dir, childEnv(map[string]string{"TMPDIR": tmp}), tt.args...)
+			if res.code != exitOK {
+				t.Fatalf("%s", res)
+			}
+			// The chapters, in order.
+			rest := res.stdout
+			for _, chapter := range []string{
+				"── 1. A plain toot", "── 2. ", "── 3. ", "── 4. ", "── 5. ", "── 6. ", "── 7. ",
+				"── 8. A post on X comes to Mastodon", "── 9. A restart", "── Exactly once",
+			} {
+				i := strings.Index(rest, chapter)
+				if i < 0 {
+					t.Fatalf("stdout lacks %q after the chapters before it:\n%s", chapter, res.stdout)
+				}
+				rest = rest[i+len(chapter):]
+			}
+			if n := strings.Count(rest, "✓"); n < 4 || strings.Contains(res.stdout, "✗") {
+				t.Errorf("the exactly-once checks: %d passed, want at least 4 and none failed:\n%s", n, rest)
+			}
+			if tt.stderr == "" && res.stderr != "" {
+				t.Errorf("stderr is not empty:\n%s", res.stderr)
+			}
+			if tt.stderr != "" && !strings.Contains(res.stderr, tt.stderr) {
+				t.Errorf("stderr lacks %q:\n%s", tt.stderr, res.stderr)
+			}
+			for _, d := range []string{dir, tmp} {
+				if left, _ := os.ReadDir(d); len(left) > 0 {
+					t.Errorf("demo left %d files in %s, e.g. %s", len(left), d, left[0].Name())
+				}
+			}
+		})
+	}
+}
