@@ -37,8 +37,9 @@ type Options struct {
 	// Log receives the engine's log and the fakes' complaints; nil means
 	// os.Stderr. Run serialises its writes.
 	Log io.Writer
-	// DataDir holds the config and the ledger, and is kept afterwards;
-	// empty means a temporary directory, removed when Run returns.
+	// DataDir holds the config and the ledger, and is kept afterwards; it
+	// must not hold a ledger already. Empty means a temporary directory,
+	// removed when Run returns.
 	DataDir string
 	// WaitLimit bounds how long one beat of the story waits for the
 	// engine, besides ctx; 0 means 20 s.
@@ -120,8 +121,14 @@ func Run(ctx context.Context, w io.Writer, opt Options) (err error) {
 				err = fmt.Errorf("demo: removing the data dir: %w", rerr)
 			}
 		}()
-	} else if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("demo: data dir: %w", err)
+	} else {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("demo: data dir: %w", err)
+		}
+		// A ledger of an earlier run names posts of fakes that are gone.
+		if _, err := os.Stat(filepath.Join(dir, "ledger.db")); err == nil {
+			return fmt.Errorf("demo: %s already holds a ledger; give the demo a new directory", dir)
+		}
 	}
 
 	if d.m, err = mastodontest.Start(mastodontest.Options{Log: logw}); err != nil {

@@ -291,6 +291,11 @@ func TestRunKeepsAGivenDataDir(t *testing.T) {
 	if x := stats.ByLink["x-to-mastodon"]; x.Mirrored != 2 {
 		t.Errorf("x-to-mastodon stats %+v: want 2 posts mirrored", x)
 	}
+	st.Close()
+	out.Reset()
+	if err := Run(context.Background(), &out, Options{DataDir: dir, Log: &syncBuffer{}}); err == nil || !strings.Contains(err.Error(), "already holds a ledger") {
+		t.Errorf("a second run in the same dir: %v, want it refused", err)
+	}
 }
 
 // failingWriter refuses every write.
