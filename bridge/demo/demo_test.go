@@ -309,15 +309,17 @@ func TestRunFails(t *testing.T) {
 	tests := []struct {
 		name    string
 		ctx     context.Context
-		w       func() *bytes.Buffer
 		opt     Options
 		wantErr string
-		out     bool // write to a failing writer instead
+		wantOut string // the transcript must say it
+		out     bool   // write to a failing writer instead
 	}{
 		{name: "context already ended", ctx: cancelled, wantErr: "context canceled"},
 		{name: "inspect finds a problem", ctx: context.Background(),
 			opt: Options{Inspect: func(*Sandbox) error { return errors.New("a planted problem") }}, wantErr: "inspect: a planted problem"},
 		{name: "the transcript cannot be written", ctx: context.Background(), out: true, wantErr: "disk full"},
+		{name: "a beat not settled in time", ctx: context.Background(), opt: Options{WaitLimit: time.Nanosecond}, wantErr: "nothing after 1ns",
+			wantOut: "✗ the demo stopped: 1. A plain toot: waiting for a publish on alice-x: nothing after 1ns"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -334,6 +336,9 @@ func TestRunFails(t *testing.T) {
 			}
 			if !strings.HasPrefix(err.Error(), "demo: ") {
 				t.Errorf("error %q lacks the demo: prefix", err)
+			}
+			if !strings.Contains(words(out.String()), tc.wantOut) {
+				t.Errorf("the transcript lacks %q:\n%s", tc.wantOut, out.String())
 			}
 		})
 	}
