@@ -35,7 +35,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"demo", "", "the whole bridge against built-in simulated networks: no accounts needed", (*cli).demo},
+		{"demo", "[--verbose]", "the whole bridge against built-in simulated networks: no accounts needed", (*cli).demo},
 		{"run", "[-c config.yaml] [--dry-run]", "run the bridge", (*cli).run},
 		{"check", "[-c config.yaml] [--offline]", "validate the config; online, verify every account", (*cli).check},
 		{"login", "mastodon --server URL | twitter --consumer-key K --consumer-secret S", "get tokens for an account", (*cli).login},
