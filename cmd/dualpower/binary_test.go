@@ -322,20 +322,23 @@ type rigConfig struct {
 	// "" takes them from the environment.
 	xTokens string
 	listen  string // http.listen; "" turns the server off
+	level   string // log.level; "" is debug
 }
 
-// writeConfig writes dir/config.yaml, logging at debug level, and returns
-// its path.
+// writeConfig writes dir/config.yaml and returns its path.
 func (r *rig) writeConfig(c rigConfig) string {
 	r.t.Helper()
 	if c.format == "" {
 		c.format = "console"
 	}
+	if c.level == "" {
+		c.level = "debug"
+	}
 	if c.xTokens == "" {
 		c.xTokens = "    access_token: ${DP_X_TOKEN}\n    access_token_secret: ${DP_X_SECRET}\n"
 	}
 	yaml := fmt.Sprintf(`data_dir: ./data
-log: {level: debug, format: %s}
+log: {level: %s, format: %s}
 http: {listen: "%s"}
 accounts:
   alice-mastodon:
@@ -349,7 +352,7 @@ accounts:
     consumer_secret: ${DP_X_CONSUMER_SECRET}
 %s    poll: "@every 1s"
 links:
-%s`, c.format, c.listen, r.m.URL(), r.xAPI, c.xTokens, c.links)
+%s`, c.level, c.format, c.listen, r.m.URL(), r.xAPI, c.xTokens, c.links)
 	path := filepath.Join(r.dir, "config.yaml")
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		r.t.Fatal(err)
@@ -532,6 +535,21 @@ func (d *daemonProc) await(what string, cond func() bool) {
 			d.t.Fatalf("timed out waiting for %s", what)
 		}
 	}
+}
+
+// values returns the value of key in every JSON log line whose message
+// starts with msg, in order.
+func (d *daemonProc) values(msg, key string) []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []string
+	for _, e := range d.entries {
+		if m, _ := e["message"].(string); strings.HasPrefix(m, msg) {
+			v, _ := e[key].(string)
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 func (d *daemonProc) exitCode() int {
@@ -944,6 +962,9 @@ func TestBinarySIGHUPReload(t *testing.T) {
 	if d.count("account resumed", "alice-x") != 1 {
 		t.Error(`no "account resumed" for alice-x in the log`)
 	}
+	if got := d.values("config reloaded", "changes"); len(got) != 1 || got[0] != "accounts ~alice-x" {
+		t.Errorf("the reload logged the changes %q, want [accounts ~alice-x]", got)
+	}
 
 	// A second link, from X: it mirrors what bob posts from now on.
 	r.writeConfig(rigConfig{format: "json", links: linkToX + linkFromX, xTokens: fromFiles})
@@ -951,6 +972,9 @@ func TestBinarySIGHUPReload(t *testing.T) {
 	d.await("the second reload", func() bool { return d.count("bridge running", "") == 3 })
 	bob.Post(twittertest.PostOpts{Text: "through the new link"})
 	d.await("bob's post on mastodon", func() bool { return r.onMastodon("through the new link") == 1 })
+	if got := d.values("config reloaded", "changes"); len(got) != 2 || got[1] != "links +x2m" {
+		t.Errorf("the reloads logged the changes %q, want the second to be links +x2m", got)
+	}
 
 	if code, took := d.stop(30 * time.Second); code != exitOK {
 		t.Fatalf("exit %d after SIGTERM (%v)", code, took)
@@ -964,6 +988,43 @@ func TestBinarySIGHUPReload(t *testing.T) {
 	noSecrets(t, "run", d.output(), append(r.secrets(), bob.Token(), bob.TokenSecret()))
 	if res := r.run("ledger", "verify"); res.code != exitOK {
 		t.Errorf("ledger verify: %s", res)
+	}
+}
+
+// A reload applies the new log level: after a SIGHUP from debug to info,
+// the polls of X, logged at debug, are no longer shown.
+func TestBinarySIGHUPLogLevel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the daemon: not in -short")
+	}
+	t.Parallel()
+	r := newRig(t)
+	r.writeConfig(rigConfig{format: "json", links: linkToX + linkFromX})
+	d := r.startDaemon()
+	d.await("a poll of X logged at debug", func() bool { return d.count("polled", "alice-x") >= 1 })
+
+	r.writeConfig(rigConfig{format: "json", links: linkToX + linkFromX, level: "info"})
+	d.signal(syscall.SIGHUP)
+	d.await("the reload", func() bool { return d.count("bridge running", "") == 2 })
+	if got := d.values("config reloaded", "changes"); len(got) != 1 || got[0] != "settings log.level" {
+		t.Errorf("the reload logged the changes %q, want [settings log.level]", got)
+	}
+	d.mu.Lock()
+	from := len(d.entries)
+	d.mu.Unlock()
+	// A post on X is mirrored only after a poll of X: one was logged, or
+	// not, at the new level.
+	r.x.PostAsUser("after the reload to info", "")
+	d.await("the X post on mastodon", func() bool { return r.onMastodon("after the reload to info") == 1 })
+	if code, took := d.stop(30 * time.Second); code != exitOK {
+		t.Fatalf("exit %d after SIGTERM (%v)", code, took)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, e := range d.entries[from:] {
+		if e["level"] == "debug" {
+			t.Errorf("a debug line after the reload to info: %v", e)
+		}
 	}
 }
 

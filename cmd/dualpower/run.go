@@ -91,8 +91,29 @@ func (c *cli) run(args []string) int {
 		if gen == nil {
 			return exitOK
 		}
+		log = c.reloaded(log, cfg, gen)
 		cfg = gen
 	}
+}
+
+// reloaded logs what a reload changed and returns the logger the new config
+// asks for. The ledger and the HTTP server are opened once, at the start: a
+// new data_dir or http.listen waits for a restart, and the log says so.
+func (c *cli) reloaded(log zerolog.Logger, old, next *config.Config) zerolog.Logger {
+	if next.Log != old.Log {
+		log = newLogger(next, c.stderr)
+		if c.dryRun {
+			log = dryRunLogger(log)
+		}
+	}
+	ch := next.Diff(old)
+	log.Info().Str("changes", ch.String()).Msg("config reloaded")
+	for _, s := range ch.Settings {
+		if s == "data_dir" || s == "http.listen" {
+			log.Warn().Str("setting", s).Msg("this setting takes effect at the next restart; the old value stays in force until then")
+		}
+	}
+	return log
 }
 
 // generation runs the engine on one configuration until the process is
