@@ -703,6 +703,15 @@ func TestBinaryNoSecretInAnyOutput(t *testing.T) {
 			for _, path := range []string{"/metrics", "/readyz", "/status"} {
 				noSecrets(t, path, httpGet(t, "http://"+addr+path), r.secrets())
 			}
+			// The daemon holds the ledger: a second run, or an export, is
+			// refused within about a second, rather than both writing.
+			for _, args := range [][]string{{"run"}, {"ledger", "export"}} {
+				res := r.run(args...)
+				if res.code != exitFailure || !strings.Contains(res.stderr, "in use by another dualpower process") {
+					t.Errorf("%s while the daemon runs: want exit 1 saying the ledger is in use; %s", strings.Join(args, " "), res)
+				}
+				noSecrets(t, strings.Join(args, " "), res.stdout+res.stderr, r.secrets())
+			}
 
 			if code, took := d.stop(30 * time.Second); code != exitOK {
 				t.Fatalf("exit %d after SIGTERM (%v)", code, took)
