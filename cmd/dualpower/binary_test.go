@@ -1219,3 +1219,73 @@ func TestBinaryDemo(t *testing.T) {
 		})
 	}
 }
+
+// ---- exit codes ----
+
+// The exit codes the help promises (0 ok, 1 runtime failure, 2 bad usage
+// or bad config), and where -c comes from: the flag, $DUALPOWER_CONFIG,
+// then ./config.yaml.
+func TestBinaryExitCodes(t *testing.T) {
+	good, err := os.ReadFile("testdata/check/good/minimal.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name   string
+		args   []string
+		files  map[string]string // written in the directory it runs in
+		env    map[string]string // besides checkEnv
+		code   int
+		stdout string // substrings
+		stderr string
+	}{
+		{name: "no command", code: exitUsage, stderr: "Usage:"},
+		{name: "unknown command", args: []string{"frobnicate"}, code: exitUsage, stderr: `unknown command "frobnicate"`},
+		{name: "help", args: []string{"help"}, code: exitOK, stdout: "Exit codes: 0 ok, 1 runtime failure, 2 bad usage or bad config."},
+		{name: "version", args: []string{"version"}, code: exitOK, stdout: "dualpower "},
+		{name: "unknown flag", args: []string{"run", "--bogus"}, code: exitUsage, stderr: "flag provided but not defined: -bogus"},
+		{name: "ledger without a verb", args: []string{"ledger"}, code: exitUsage, stderr: "ledger needs export or verify"},
+		{name: "run without a config", args: []string{"run"}, code: exitUsage, stderr: "config.yaml"},
+		{name: "run on a bad config", args: []string{"run", "-c", "bad.yaml"}, files: map[string]string{"bad.yaml": "accounts: {}\n"},
+			code: exitUsage, stderr: "dualpower: bad.yaml has 1 problem"},
+		{name: "config from ./config.yaml", args: []string{"check", "--offline"}, files: map[string]string{"config.yaml": string(good)},
+			code: exitOK, stdout: "config.yaml: 2 accounts"},
+		{name: "config from DUALPOWER_CONFIG", args: []string{"check", "--offline"}, files: map[string]string{"mine.yaml": string(good)},
+			env: map[string]string{"DUALPOWER_CONFIG": "mine.yaml"}, code: exitOK, stdout: "mine.yaml: 2 accounts"},
+		{name: "-c before DUALPOWER_CONFIG", args: []string{"check", "--offline", "-c", "mine.yaml"}, files: map[string]string{"mine.yaml": string(good)},
+			env: map[string]string{"DUALPOWER_CONFIG": "other.yaml"}, code: exitOK, stdout: "mine.yaml: 2 accounts"},
+		{name: "status with no ledger yet", args: []string{"status"}, files: map[string]string{"config.yaml": string(good)},
+			code: exitFailure, stderr: "no ledger at "},
+		{name: "ledger verify with no ledger yet", args: []string{"ledger", "verify"}, files: map[string]string{"config.yaml": string(good)},
+			code: exitFailure, stderr: "ledger data/ledger.db does not exist"},
+		{name: "ledger export with no ledger yet", args: []string{"ledger", "export"}, files: map[string]string{"config.yaml": string(good)},
+			code: exitFailure, stderr: "ledger data/ledger.db does not exist"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			for name, text := range tt.files {
+				if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			env := map[string]string{}
+			for k, v := range checkEnv {
+				env[k] = v
+			}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			res := runBinary(t, dir, childEnv(env), tt.args...)
+			if res.code != tt.code || !strings.Contains(res.stdout, tt.stdout) || !strings.Contains(res.stderr, tt.stderr) {
+				t.Errorf("want exit %d, %q on stdout and %q on stderr; %s", tt.code, tt.stdout, tt.stderr, res)
+			}
+			noSecrets(t, "dualpower", res.stdout+res.stderr, []string{secretMark})
+			if tt.code != exitOK {
+				if _, err := os.Stat(filepath.Join(dir, "data")); err == nil {
+					t.Error("a command that failed made the data directory")
+				}
+			}
+		})
+	}
+}
