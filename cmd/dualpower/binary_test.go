@@ -409,10 +409,16 @@ type daemonProc struct {
 // engine says it runs.
 func (r *rig) startDaemon() *daemonProc {
 	r.t.Helper()
+	return r.startDaemonEnv(r.env())
+}
+
+// startDaemonEnv is startDaemon with this environment and more flags.
+func (r *rig) startDaemonEnv(env []string, flags ...string) *daemonProc {
+	r.t.Helper()
 	t := r.t
 	d := &daemonProc{t: t, changed: make(chan struct{}, 1), done: make(chan struct{})}
-	d.cmd = exec.Command(dualpowerBinary(t), "run", "-c", filepath.Join(r.dir, "config.yaml"))
-	d.cmd.Dir, d.cmd.Env = r.dir, r.env()
+	d.cmd = exec.Command(dualpowerBinary(t), append([]string{"run", "-c", filepath.Join(r.dir, "config.yaml")}, flags...)...)
+	d.cmd.Dir, d.cmd.Env = r.dir, env
 	d.cmd.Stdout = lockedWriter{&d.mu, &d.stdout}
 	stderr, err := d.cmd.StderrPipe()
 	if err != nil {
@@ -1288,4 +1294,73 @@ func TestBinaryExitCodes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// ---- dry run ----
+
+// run --dry-run goes through every step but writes nowhere: no post on
+// either network, the real ledger as it was, no copy of it left behind.
+func TestBinaryDryRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the daemon: not in -short")
+	}
+	t.Parallel()
+	r := newRig(t)
+	r.writeConfig(rigConfig{format: "json", links: linkToX + linkFromX})
+
+	// A real run first, so the ledger holds a mirror.
+	d := r.startDaemon()
+	r.waitStream()
+	r.m.PostAsUser("mirrored for real", "")
+	d.await("the real mirror on X", func() bool { return r.onX(r.x.Alice(), "mirrored for real") == 1 })
+	if code, took := d.stop(30 * time.Second); code != exitOK {
+		t.Fatalf("exit %d after SIGTERM (%v)", code, took)
+	}
+	ledgerBefore := r.run("ledger", "export")
+	if ledgerBefore.code != exitOK {
+		t.Fatalf("ledger export: %s", ledgerBefore)
+	}
+	xWrites, mWrites := r.x.WriteCount(), mastodonWrites(r.m)
+
+	tmp := t.TempDir()
+	env := append(r.env(), "TMPDIR="+tmp)
+	d = r.startDaemonEnv(env, "--dry-run")
+	r.waitStream()
+	r.m.PostAsUser("only in the dry run, from mastodon", "")
+	r.x.PostAsUser("only in the dry run, from X", "")
+	d.await("both publishes logged, not made", func() bool { return d.count("dry run: would publish", "") == 2 })
+	if code, took := d.stop(30 * time.Second); code != exitOK {
+		t.Fatalf("dry run: exit %d after SIGTERM (%v)", code, took)
+	}
+
+	if got := d.values("dry run: would publish", "text"); len(got) != 2 ||
+		!strings.Contains(strings.Join(got, "\n"), "only in the dry run, from mastodon") ||
+		!strings.Contains(strings.Join(got, "\n"), "only in the dry run, from X") {
+		t.Errorf("the dry run would publish %q, want both new posts", got)
+	}
+	if n, m := r.x.WriteCount()-xWrites, mastodonWrites(r.m)-mWrites; n != 0 || m != 0 {
+		t.Errorf("the dry run wrote %d times to X and %d times to mastodon", n, m)
+	}
+	if r.onX(r.x.Alice(), "only in the dry run") != 1 || r.onMastodon("only in the dry run") != 1 {
+		t.Error("a dry-run post was mirrored")
+	}
+	if after := r.run("ledger", "export"); after.code != exitOK || after.stdout != ledgerBefore.stdout {
+		t.Errorf("the dry run changed the real ledger:\n--- before\n%s--- after\n%s", ledgerBefore.stdout, after)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) > 0 {
+		t.Errorf("the dry run left %d files in TMPDIR, e.g. %s", len(left), left[0].Name())
+	}
+	noSecrets(t, "run --dry-run", d.output(), r.secrets())
+}
+
+// mastodonWrites counts the requests that could change what the fake
+// Mastodon holds.
+func mastodonWrites(m *mastodontest.Server) int {
+	n := 0
+	for _, req := range m.RequestLog() {
+		if req.Method != http.MethodGet && req.Method != http.MethodHead {
+			n++
+		}
+	}
+	return n
 }
