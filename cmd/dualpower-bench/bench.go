@@ -39,6 +39,9 @@ type options struct {
 	NoSync   bool
 	JSON     bool
 	LogLevel string
+	// Profile, when set, is a directory for pprof profiles: heap and
+	// goroutines at the end of the idle period, CPU over the whole run.
+	Profile string
 }
 
 const (
@@ -70,6 +73,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.NoSync, "nosync", false, "open the ledger without fsync (measures the bridge rather than the disk)")
 	fs.BoolVar(&o.JSON, "json", false, "print the report as JSON")
 	fs.StringVar(&o.LogLevel, "log-level", "warn", "engine log level, to standard error")
+	fs.StringVar(&o.Profile, "profile", "", "directory for pprof profiles (cpu.pprof for the run; heap.pprof and goroutine.pprof at the end of the idle period)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -307,6 +311,12 @@ func bench(ctx context.Context, o options, progress io.Writer) (*report, error) 
 	if _, err := fakes.do(fakesCmd{Op: "latency", Latency: o.Latency}); err != nil {
 		return nil, err
 	}
+	// The first connection of each stream is followed by a catch-up poll;
+	// the idle period starts once those are done (or, polling, after two
+	// rounds), so it measures the steady state.
+	if err := quiesce(ctx, fakes, o); err != nil {
+		return nil, err
+	}
 	stopped := func() error {
 		stop()
 		return <-done
@@ -329,6 +339,9 @@ func bench(ctx context.Context, o options, progress io.Writer) (*report, error) 
 		return nil, err
 	}
 	recv1, _ := obs.counts()
+	if err := writeProfiles(o.Profile); err != nil {
+		return nil, err
+	}
 	rep.Idle = idleFigures(idleFrom, idleTo, diffCounts(idleCounts, idleCounts2), recv1-recv0)
 
 	// Load: posts at the rate, each to a link chosen at random.
@@ -439,4 +452,39 @@ func buildProviders(cfg *config.Config) (map[string]providers.Provider, error) {
 		out[name] = p
 	}
 	return out, nil
+}
+
+// quiesce waits, streaming, until the fakes see no request for a whole
+// second (at most two minutes); polling, it waits two seconds, as reads
+// never stop.
+func quiesce(ctx context.Context, f *fakesProc, o options) error {
+	wait := func(d time.Duration) error {
+		select {
+		case <-time.After(d):
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	if o.Mode == modePolling || o.BothWays {
+		return wait(2 * time.Second)
+	}
+	_, before, err := snapshot(f)
+	if err != nil {
+		return err
+	}
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); {
+		if err := wait(time.Second); err != nil {
+			return err
+		}
+		_, now, err := snapshot(f)
+		if err != nil {
+			return err
+		}
+		if len(diffCounts(before, now)) == 0 {
+			return nil
+		}
+		before = now
+	}
+	return nil
 }

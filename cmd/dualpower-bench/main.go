@@ -51,8 +51,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	raiseFileLimit()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	progress := stderr
-	rep, err := bench(ctx, o, progress)
+	stopProfile, err := startCPUProfile(o.Profile)
+	if err != nil {
+		fmt.Fprintf(stderr, "dualpower-bench: %v\n", err)
+		return 1
+	}
+	rep, err := bench(ctx, o, stderr)
+	stopProfile()
 	if err != nil {
 		fmt.Fprintf(stderr, "dualpower-bench: %v\n", err)
 		return 1

@@ -58,6 +58,8 @@ type idleReport struct {
 	CPUShare   float64        `json:"cpu_share"`
 	Goroutines int            `json:"goroutines"`
 	RSS        int64          `json:"rss_bytes"`
+	HeapInuse  uint64         `json:"heap_inuse_bytes"`
+	StackInuse uint64         `json:"stack_inuse_bytes"`
 	Requests   map[string]int `json:"requests"`
 	// EventsRead is how many posts the sources handed the engine while
 	// nothing new was posted (each would be dropped as known).
@@ -124,6 +126,8 @@ func idleFigures(from, to usage, requests map[string]int, events int) idleReport
 		CPUShare:   cpuShare(from, to),
 		Goroutines: to.Goroutines,
 		RSS:        to.RSS,
+		HeapInuse:  to.HeapInuse,
+		StackInuse: to.StackInuse,
 		Requests:   requests,
 		EventsRead: events,
 	}
@@ -177,7 +181,7 @@ func (r *report) writeTable(w io.Writer) error {
 	for _, k := range sortedKeys(r.Load.PerMirrored) {
 		row("  "+k, "%.3f per mirrored post (%d)", r.Load.PerMirrored[k], r.Load.Requests[k])
 	}
-	row("idle", "%.1f s: CPU %.1f%% of one core, %d goroutines, RSS %s", r.Idle.Seconds, 100*r.Idle.CPUShare, r.Idle.Goroutines, mb(r.Idle.RSS))
+	row("idle", "%.1f s: CPU %.1f%% of one core, %d goroutines, RSS %s (Go heap in use %s, stacks %s)", r.Idle.Seconds, 100*r.Idle.CPUShare, r.Idle.Goroutines, mb(r.Idle.RSS), mb(int64(r.Idle.HeapInuse)), mb(int64(r.Idle.StackInuse)))
 	row("  posts read when nothing is new", "%d", r.Idle.EventsRead)
 	for _, k := range sortedKeys(r.Idle.Requests) {
 		row("  "+k, "%.2f/s (%d)", float64(r.Idle.Requests[k])/r.Idle.Seconds, r.Idle.Requests[k])

@@ -18,14 +18,21 @@ type usage struct {
 	RSS        int64         `json:"rss_bytes"`      // VmRSS
 	CPU        time.Duration `json:"cpu_ns"`         // user + system
 	Goroutines int           `json:"goroutines"`
-	At         time.Time     `json:"at"`
+	// HeapInuse and StackInuse split the Go runtime's share of RSS:
+	// heap spans in use (live objects and garbage not yet swept) and
+	// goroutine stacks.
+	HeapInuse  uint64    `json:"heap_inuse_bytes"`
+	StackInuse uint64    `json:"stack_inuse_bytes"`
+	At         time.Time `json:"at"`
 }
 
 // readUsage reads the calling process's memory from /proc/self/status and
 // its CPU time from getrusage. Where /proc is missing (not Linux) the
 // memory figures stay 0.
 func readUsage() usage {
-	u := usage{Goroutines: runtime.NumGoroutine(), At: time.Now()}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	u := usage{Goroutines: runtime.NumGoroutine(), HeapInuse: ms.HeapInuse, StackInuse: ms.StackInuse, At: time.Now()}
 	if b, err := os.ReadFile("/proc/self/status"); err == nil {
 		u.PeakRSS, u.RSS = parseStatus(b)
 	}
