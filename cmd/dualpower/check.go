@@ -19,13 +19,18 @@ func (c *cli) check(args []string) int {
 	if !ok {
 		return exitUsage
 	}
-	fmt.Fprintf(c.stdout, "%s: %d accounts, %d links, %d announcements: valid\n", *path, len(cfg.AccountNames), len(cfg.LinkNames), len(cfg.AnnouncementNames))
-	if *offline {
-		return exitOK
-	}
+	// Building the adapters does no I/O, and catches the settings only an
+	// adapter understands (a bad api_base, can_edit: maybe).
 	provs, err := buildProviders(cfg, httpClient())
 	if err != nil {
-		return c.fail("%v", err)
+		fmt.Fprintf(c.stderr, "%s: %v\n", *path, err)
+		fmt.Fprintf(c.stderr, "dualpower: %s has 1 problem\n", *path)
+		return exitUsage
+	}
+	fmt.Fprintf(c.stdout, "%s: %s, %s, %s: valid\n", *path, count(len(cfg.AccountNames), "account"),
+		count(len(cfg.LinkNames), "link"), count(len(cfg.AnnouncementNames), "announcement"))
+	if *offline {
+		return exitOK
 	}
 	failed := 0
 	for _, name := range cfg.AccountNames {
@@ -55,4 +60,9 @@ func (c *cli) check(args []string) int {
 		return exitFailure
 	}
 	return exitOK
+}
+
+// count writes n and a noun, plural when n is not 1.
+func count(n int, noun string) string {
+	return fmt.Sprintf("%d %s", n, plural(n, noun, noun+"s"))
 }

@@ -30,6 +30,14 @@ func (c *cli) run(args []string) int {
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
+	// Signals first: a SIGHUP or SIGTERM while the config loads and the
+	// ledger opens must not kill the process by default action.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+
 	cfg, ok := c.loadConfig(*path)
 	if !ok {
 		return exitUsage
@@ -50,12 +58,6 @@ func (c *cli) run(args []string) int {
 	}
 	defer st.Close()
 	c.dryRun = *dryRun
-
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-	defer stop()
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
 
 	live := &live{metrics: metrics.New()}
 	live.config.Store(cfg)

@@ -311,13 +311,19 @@ var secretParam = regexp.MustCompile(`(?i)(oauth_(?:signature|token|consumer_key
 // scrub removes every credential this provider holds from s, and any OAuth
 // parameter value.
 func (p *Provider) scrub(s string) string {
+	// One replacer over every secret and its escaped form, so a
+	// replacement is never itself rewritten by the next secret.
+	var pairs []string
 	for _, sec := range p.secrets {
 		if sec != "" {
-			s = strings.ReplaceAll(s, sec, "<redacted>")
+			pairs = append(pairs, sec, "<redacted>")
 			if esc := url.QueryEscape(sec); esc != sec {
-				s = strings.ReplaceAll(s, esc, "<redacted>")
+				pairs = append(pairs, esc, "<redacted>")
 			}
 		}
+	}
+	if len(pairs) > 0 {
+		s = strings.NewReplacer(pairs...).Replace(s)
 	}
 	return secretParam.ReplaceAllString(s, "${1}${2}<redacted>")
 }

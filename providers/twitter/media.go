@@ -277,7 +277,7 @@ func (p *Provider) awaitProcessing(ctx context.Context, op, id string, info *pro
 		case wait > maxCheckAfter:
 			wait = maxCheckAfter
 		}
-		zerolog.Ctx(ctx).Debug().Str("network", Name).Str("media_id", id).Str("state", info.State).
+		zerolog.Ctx(ctx).Debug().Str("media_id", id).Str("state", info.State).
 			Int("progress", info.ProgressPct).Dur("wait", wait).Msg("media processing")
 		select {
 		case <-ctx.Done():

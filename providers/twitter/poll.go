@@ -119,7 +119,7 @@ func (p *Provider) Poll(ctx context.Context, cursor string) ([]providers.Event, 
 	if len(events) > 0 {
 		next = events[len(events)-1].Cursor
 	}
-	zerolog.Ctx(ctx).Debug().Str("network", Name).Str("cursor", cursor).Str("next", next).Int("events", len(events)).Msg("polled")
+	zerolog.Ctx(ctx).Debug().Str("cursor", cursor).Str("next", next).Int("events", len(events)).Msg("polled")
 	return events, next, nil
 }
 
