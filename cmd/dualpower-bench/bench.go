@@ -454,8 +454,9 @@ func buildProviders(cfg *config.Config) (map[string]providers.Provider, error) {
 	return out, nil
 }
 
-// quiesce waits, streaming, until the fakes see no request for a whole
-// second (at most two minutes); polling, it waits two seconds, as reads
+// quiesce waits, streaming, until the fakes see no request for five
+// seconds (the Mastodon adapter polls a second time 3 s after each
+// connect), at most two minutes; polling, it waits five seconds, as reads
 // never stop.
 func quiesce(ctx context.Context, f *fakesProc, o options) error {
 	wait := func(d time.Duration) error {
@@ -467,12 +468,13 @@ func quiesce(ctx context.Context, f *fakesProc, o options) error {
 		}
 	}
 	if o.Mode == modePolling || o.BothWays {
-		return wait(2 * time.Second)
+		return wait(5 * time.Second)
 	}
 	_, before, err := snapshot(f)
 	if err != nil {
 		return err
 	}
+	silent := 0
 	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); {
 		if err := wait(time.Second); err != nil {
 			return err
@@ -481,10 +483,13 @@ func quiesce(ctx context.Context, f *fakesProc, o options) error {
 		if err != nil {
 			return err
 		}
-		if len(diffCounts(before, now)) == 0 {
+		if len(diffCounts(before, now)) != 0 {
+			before, silent = now, 0
+			continue
+		}
+		if silent++; silent >= 5 {
 			return nil
 		}
-		before = now
 	}
 	return nil
 }
