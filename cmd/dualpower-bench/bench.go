@@ -210,7 +210,7 @@ func (r *recorder) Paused(string, string) {
 	r.mu.Unlock()
 }
 
-// published is how many posts were mirrored, skipped or failed: every
+// outcomes is how many posts were mirrored, skipped or failed: every
 // post that has an outcome.
 func (r *recorder) outcomes() int {
 	r.mu.Lock()
