@@ -39,6 +39,14 @@ type account struct {
 	settled     chan struct{}
 	settledOnce sync.Once
 
+	// unsure holds the publishes on this account that failed in a way
+	// that leaves their outcome unknown (a timeout, a 5xx): the network
+	// may have made the post. Until each is settled (reconciled on its
+	// retry, or failed for good) nothing is read from the account, for the
+	// same reason as settled. calm is closed while unsure is empty.
+	unsure map[uint64]bool
+	calm   chan struct{}
+
 	mu           sync.Mutex
 	id           providers.Identity
 	limitedUntil time.Time // no request before this (a rate-limit reset)
@@ -58,6 +66,57 @@ func (e *Engine) newAccount(c *config.Account, p providers.Provider) *account {
 		idle:    make(chan struct{}),
 		resume:  make(chan struct{}),
 		settled: make(chan struct{}),
+		unsure:  map[uint64]bool{},
+		calm:    closedChan(),
+	}
+}
+
+func closedChan() chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}
+
+// markUnsure records that intent id's outcome is unknown (see unsure).
+func (a *account) markUnsure(id uint64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(a.unsure) == 0 {
+		a.calm = make(chan struct{})
+	}
+	a.unsure[id] = true
+}
+
+// markSure records that intent id is settled.
+func (a *account) markSure(id uint64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.unsure[id] {
+		return
+	}
+	delete(a.unsure, id)
+	if len(a.unsure) == 0 {
+		close(a.calm)
+	}
+}
+
+func (a *account) isCalm() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.unsure) == 0
+}
+
+// waitCalm blocks intake while a publish on the account has an unknown
+// outcome.
+func (a *account) waitCalm(ctx context.Context) bool {
+	a.mu.Lock()
+	calm := a.calm
+	a.mu.Unlock()
+	select {
+	case <-calm:
+		return true
+	case <-ctx.Done():
+		return false
 	}
 }
 

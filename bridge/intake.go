@@ -136,8 +136,19 @@ func (e *Engine) handleEvent(ctx context.Context, src *account, ev providers.Eve
 	if ev.Ref.Account == "" {
 		ev.Ref.Account = src.name
 	}
-	// Wait for this account's publish in flight, if any (see account.gate).
-	src.gate.Lock()
+	// Wait while a publish on this account has an unknown outcome, then
+	// for its publish in flight, if any (see account.unsure, account.gate).
+	for {
+		if !src.waitCalm(ctx) {
+			return ctx.Err()
+		}
+		src.gate.Lock()
+		if src.isCalm() {
+			break
+		}
+		// A publish failed unsure while we waited for the gate.
+		src.gate.Unlock()
+	}
 	defer src.gate.Unlock()
 
 	cfg := e.config()

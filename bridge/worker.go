@@ -17,6 +17,15 @@ import (
 // crash left with an unknown outcome.
 func (a *account) work(ctx context.Context, e *Engine) {
 	a.reconcile(ctx, e)
+	// A publish that failed before the stop in a way that left its outcome
+	// unknown is unsure until its retry settles it.
+	if pending, err := e.st.Pending(a.name); err == nil {
+		for _, in := range pending {
+			if in.Attempts > 0 && publishes(in.Kind) && !heldBack(in.LastError) {
+				a.markUnsure(in.ID)
+			}
+		}
+	}
 	a.settle()
 	for ctx.Err() == nil {
 		if paused, resume := a.isPaused(); paused {
@@ -184,6 +193,9 @@ func (a *account) record(ctx context.Context, e *Engine, in store.Intent, out ou
 	case out.done != nil:
 		err = e.st.Complete(in.ID, *out.done)
 		if err == nil {
+			a.markSure(in.ID)
+		}
+		if err == nil {
 			var lat time.Duration
 			if !out.since.IsZero() {
 				lat = e.now().Sub(out.since)
@@ -193,6 +205,9 @@ func (a *account) record(ctx context.Context, e *Engine, in store.Intent, out ou
 		}
 	case out.skip != "":
 		err = e.st.Skip(in.ID, out.skip)
+		if err == nil {
+			a.markSure(in.ID)
+		}
 		if err == nil {
 			e.obs.Skipped(link, a.name, out.skip)
 			log.Info().Str("reason", out.skip).Msg("skipped")
@@ -218,6 +233,7 @@ func (a *account) record(ctx context.Context, e *Engine, in store.Intent, out ou
 		log.Error().Err(err).Msg("the network's answer names a post the ledger already holds; failed for good")
 		if err = e.st.Fail(in.ID, store.Failure{Permanent: true, Reason: "conflict: " + err.Error()}); err == nil {
 			e.obs.Failed(link, a.name, "conflict")
+			a.markSure(in.ID)
 		}
 	}
 	if err != nil {
@@ -252,12 +268,18 @@ func (a *account) recordError(e *Engine, in store.Intent, err error) error {
 		e.obs.Held(in.Link, a.name, "usage cap reached", reset)
 		return e.st.Fail(in.ID, store.Failure{Reason: "usage cap reached", RetryAt: reset})
 	case providers.Transient:
+		if publishes(in.Kind) {
+			// A timeout or a 5xx may come after the network made the
+			// post: hold this account's intake until the retry knows.
+			a.markUnsure(in.ID)
+		}
 		at := e.retryAt(in.Attempts, time.Time{})
 		log.Warn().Err(err).Int("attempt", in.Attempts).Time("retry_at", at).Msg("failed; will retry")
 		return e.st.Fail(in.ID, store.Failure{Reason: err.Error(), RetryAt: at})
 	default:
 		e.obs.Failed(in.Link, a.name, reason(err))
 		log.Error().Err(err).Msg("failed for good")
+		a.markSure(in.ID)
 		return e.st.Fail(in.ID, store.Failure{Permanent: true, Reason: reason(err)})
 	}
 }
@@ -556,4 +578,17 @@ func (a *account) target(l providers.Limits) target {
 		t.Mentions = a.caps.Mentioner.MentionSpans
 	}
 	return t
+}
+
+// publishes reports whether an intent of kind k creates a post on its
+// target, one whose echo could be taken for a new origin.
+func publishes(k store.IntentKind) bool {
+	return k == store.Publish || k == store.Announce || k == store.Repost
+}
+
+// heldBack tells, from an intent's last error, work that was held back by a
+// cap, a budget or a rate limit (nothing was sent) from work whose attempt
+// failed in flight.
+func heldBack(lastError string) bool {
+	return strings.HasPrefix(lastError, "held:") || lastError == "rate limited" || lastError == "usage cap reached"
 }
