@@ -34,6 +34,7 @@ type options struct {
 	Mode     string
 	BothWays bool
 	XPoll    string
+	Media    int
 	Seed     int64
 	DataDir  string
 	NoSync   bool
@@ -68,6 +69,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.Mode, "mode", modeStreaming, "how Mastodon accounts are read: streaming or polling (every second)")
 	fs.BoolVar(&o.BothWays, "both-ways", false, "also link every X account back to its Mastodon account (X is polled)")
 	fs.StringVar(&o.XPoll, "x-poll", "@every 1s", "poll spec of the X accounts with --both-ways")
+	fs.IntVar(&o.Media, "media", 0, "images attached to each post (0 to 4)")
 	fs.Int64Var(&o.Seed, "seed", 1, "seed for the choice of link of each post")
 	fs.StringVar(&o.DataDir, "data", "", "directory for the config and ledger; default a temporary one, removed after")
 	fs.BoolVar(&o.NoSync, "nosync", false, "open the ledger without fsync (measures the bridge rather than the disk)")
@@ -92,6 +94,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.Latency < 0 || o.Idle < 0 || o.Settle <= 0 {
 		errs = append(errs, errors.New("--latency and --idle cannot be negative, --settle must be positive"))
+	}
+	if o.Media < 0 || o.Media > 4 {
+		errs = append(errs, fmt.Errorf("--media %d: want 0 to 4", o.Media))
 	}
 	if o.Mode != modeStreaming && o.Mode != modePolling {
 		errs = append(errs, fmt.Errorf("--mode %q: want streaming or polling", o.Mode))
@@ -364,7 +369,7 @@ func bench(ctx context.Context, o options, progress io.Writer) (*report, error) 
 		link := rng.Intn(o.Links)
 		onX := o.BothWays && rng.Intn(2) == 1
 		text := fmt.Sprintf("Bench post %d on link %d, run %d", posted+1, link, first.UnixNano())
-		if _, err := fakes.do(fakesCmd{Op: "post", OnX: onX, User: link, Text: text}); err != nil {
+		if _, err := fakes.do(fakesCmd{Op: "post", OnX: onX, User: link, Text: text, Media: o.Media}); err != nil {
 			return nil, err
 		}
 		posted++

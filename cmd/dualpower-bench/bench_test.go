@@ -96,6 +96,7 @@ func TestParseFlags(t *testing.T) {
 		{"too many links", []string{"--links", "10001"}, "--links 10001"},
 		{"no links", []string{"--links", "0"}, "--links 0"},
 		{"bad mode", []string{"--mode", "carrier-pigeon"}, `--mode "carrier-pigeon"`},
+		{"too many images", []string{"--media", "5"}, "--media 5"},
 		{"zero rate", []string{"--rate", "0"}, "--rate 0"},
 		{"stray argument", []string{"now"}, "unexpected arguments"},
 		{"every problem at once", []string{"--links", "0", "--mode", "x"}, "--mode"},
@@ -173,21 +174,39 @@ func TestBench(t *testing.T) {
 	tests := []struct {
 		name string
 		o    options
+		// writes is the non-GET requests a mirrored post costs; perPost
+		// names some endpoints' exact share.
+		writes  float64
+		perPost map[string]float64
 	}{
-		{"streaming", options{Links: 3, Rate: 6, Duration: 2 * time.Second, Latency: 20 * time.Millisecond, Idle: time.Second, Settle: 45 * time.Second, Mode: modeStreaming, LogLevel: "warn", Seed: 1}},
-		{"polling both ways", options{Links: 2, Rate: 4, Duration: 2 * time.Second, Latency: 20 * time.Millisecond, Idle: 1500 * time.Millisecond, Settle: 45 * time.Second, Mode: modePolling, BothWays: true, XPoll: "@every 1s", LogLevel: "warn", Seed: 2}},
+		{"streaming", options{Links: 3, Rate: 6, Duration: 2 * time.Second, Latency: 20 * time.Millisecond, Idle: time.Second, Settle: 45 * time.Second, Mode: modeStreaming, LogLevel: "warn", Seed: 1},
+			1, map[string]float64{"x POST /2/tweets": 1}},
+		{"polling both ways", options{Links: 2, Rate: 4, Duration: 2 * time.Second, Latency: 20 * time.Millisecond, Idle: 1500 * time.Millisecond, Settle: 45 * time.Second, Mode: modePolling, BothWays: true, XPoll: "@every 1s", LogLevel: "warn", Seed: 2},
+			1, nil},
+		// X takes an image in one upload and its alt text in a second
+		// request, so each image costs two writes there.
+		{"streaming with two images", options{Links: 2, Rate: 4, Duration: 2 * time.Second, Latency: 20 * time.Millisecond, Idle: time.Second, Settle: 45 * time.Second, Mode: modeStreaming, Media: 2, LogLevel: "warn", Seed: 3},
+			5, map[string]float64{"x POST /2/tweets": 1, "x POST /2/media/upload": 2, "x POST /2/media/metadata": 2}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rep, err := bench(context.Background(), tt.o, &bytes.Buffer{})
+			t.Parallel() // each has its own fakes process, engine and ledger
+			o := tt.o
+			o.DataDir = t.TempDir()
+			rep, err := bench(context.Background(), o, &bytes.Buffer{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if rep.Posted < 6 || rep.Mirrored != rep.Posted || rep.TimedOut {
 				t.Fatalf("posted %d, mirrored %d, timed out %v", rep.Posted, rep.Mirrored, rep.TimedOut)
 			}
-			if rep.Load.WritesPerMirrored != 1 {
-				t.Errorf("%.3f writes per mirrored post, want 1: %v", rep.Load.WritesPerMirrored, rep.Load.Requests)
+			if rep.Load.WritesPerMirrored != tt.writes {
+				t.Errorf("%.3f writes per mirrored post, want %g: %v", rep.Load.WritesPerMirrored, tt.writes, rep.Load.Requests)
+			}
+			for k, want := range tt.perPost {
+				if got := rep.Load.PerMirrored[k]; got != want {
+					t.Errorf("%s: %.3f per mirrored post, want %g", k, got, want)
+				}
 			}
 			if rep.Idle.EventsRead != 0 {
 				t.Errorf("%d posts read while nothing was new", rep.Idle.EventsRead)

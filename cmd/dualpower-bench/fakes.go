@@ -2,9 +2,12 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image"
+	"image/png"
 	"io"
 	"os"
 	"os/exec"
@@ -52,9 +55,10 @@ type fakesHello struct {
 type fakesCmd struct {
 	Op string `json:"op"` // post, latency, streams, counts, usage
 	// post
-	OnX  bool   `json:"on_x,omitempty"`
-	User int    `json:"user,omitempty"`
-	Text string `json:"text,omitempty"`
+	OnX   bool   `json:"on_x,omitempty"`
+	User  int    `json:"user,omitempty"`
+	Text  string `json:"text,omitempty"`
+	Media int    `json:"media,omitempty"` // images attached
 	// latency
 	Latency time.Duration `json:"latency,omitempty"`
 	// streams: wait until at least Want are open, or Timeout passes
@@ -122,9 +126,17 @@ func serveFakes(in io.Reader, out io.Writer) error {
 			}
 			var err error
 			if c.OnX {
-				r.ID, err = xu[c.User].TryPost(twittertest.PostOpts{Text: c.Text})
+				xo := twittertest.PostOpts{Text: c.Text}
+				for i := range c.Media {
+					xo.Media = append(xo.Media, twittertest.MediaOpts{Type: "photo", Data: benchImage, AltText: fmt.Sprintf("image %d", i+1)})
+				}
+				r.ID, err = xu[c.User].TryPost(xo)
 			} else {
-				r.ID, err = mu[c.User].TryPost(mastodontest.PostOpts{Text: c.Text})
+				mo := mastodontest.PostOpts{Text: c.Text}
+				for i := range c.Media {
+					mo.Media = append(mo.Media, mastodontest.MediaOpts{Type: "image", Data: benchImage, ContentType: "image/png", Description: fmt.Sprintf("image %d", i+1)})
+				}
+				r.ID, err = mu[c.User].TryPost(mo)
 			}
 			if err != nil {
 				r.Err = err.Error()
@@ -148,6 +160,19 @@ func serveFakes(in io.Reader, out io.Writer) error {
 		}
 	}
 }
+
+// benchImage is the picture attached to posts with --media: a small PNG.
+var benchImage = func() []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 64, 48))
+	for i := range img.Pix {
+		img.Pix[i] = byte(i * 7)
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		panic("encoding a fixed image: " + err.Error())
+	}
+	return b.Bytes()
+}()
 
 // mastodonIDs turns the IDs in a Mastodon path into ":id", so requests
 // group by endpoint.

@@ -171,7 +171,7 @@ func (r *report) writeTable(w io.Writer) error {
 		dirs = "both ways"
 	}
 	row := func(k, format string, a ...any) { fmt.Fprintf(tw, "%s\t"+format+"\n", append([]any{k}, a...)...) }
-	row("run", "%d links %s, %s, %g posts/s for %v, answer latency %v", o.Links, dirs, o.Mode, o.Rate, o.Duration, o.Latency)
+	row("run", "%d links %s, %s, %g posts/s for %v, %d image(s) a post, answer latency %v", o.Links, dirs, o.Mode, o.Rate, o.Duration, o.Media, o.Latency)
 	row("machine", "%d CPUs, %s, %s, %s", r.Machine.CPUs, r.Machine.Model, r.Machine.Go, r.Machine.OS)
 	row("start-up", "%v (engine start until every stream is open, without answer latency)", r.Startup.Round(time.Millisecond))
 	row("posts", "%d posted, %d mirrored, %d skipped, %d failed, %d held%s", r.Posted, r.Mirrored, sum(r.Skipped), sum(r.Failed), r.Held, timedOut(r.TimedOut))
