@@ -174,9 +174,20 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 
 	var workers sync.WaitGroup
+	targets := map[string]bool{}
+	for _, ln := range cfg.LinkNames {
+		for _, to := range cfg.Links[ln].To {
+			targets[to] = true
+		}
+	}
+	for _, an := range cfg.AnnouncementNames {
+		targets[cfg.Announcements[an].Account] = true
+	}
 	for _, a := range accts {
-		if a.caps.Publisher == nil {
-			a.settle() // nothing is ever published here
+		if a.caps.Publisher == nil || !targets[a.name] {
+			// Nothing is published here, now: no worker. (Work left in
+			// its queue by an earlier config waits for a link to it.)
+			a.settle()
 			continue
 		}
 		workers.Add(1)

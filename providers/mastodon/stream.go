@@ -141,7 +141,7 @@ func (p *Provider) streamOnce(ctx context.Context, st *streamState) (connected b
 
 	done := make(chan struct{})
 	defer close(done)
-	msgs := make(chan []byte, 256)
+	msgs := make(chan []byte, 16)
 	readErr := make(chan error, 1)
 
 	conn.SetReadLimit(maxStreamMessage)
@@ -395,7 +395,7 @@ func (p *Provider) dialWith(ctx context.Context, query bool) (*websocket.Conn, *
 		h.Set("Authorization", "Bearer "+p.token.Reveal())
 	}
 	u.RawQuery = q.Encode()
-	d := websocket.Dialer{HandshakeTimeout: 30 * time.Second}
+	d := websocket.Dialer{HandshakeTimeout: 30 * time.Second, WriteBufferPool: streamWriteBuffers}
 	if t, ok := p.base.(*http.Transport); ok {
 		d.Proxy = t.Proxy
 		d.NetDialContext = t.DialContext
@@ -432,10 +432,17 @@ type idRing struct {
 	set  map[string]bool
 	ring []string
 	pos  int
+	n    int // how many IDs it keeps
 }
 
+// newIDRing makes a ring that remembers the last n IDs. It grows as IDs
+// come, so the thousands of quiet streams of a large install cost little.
+// streamWriteBuffers is shared by every stream's connection: a stream
+// writes only pings and pongs.
+var streamWriteBuffers = &sync.Pool{}
+
 func newIDRing(n int) *idRing {
-	return &idRing{set: make(map[string]bool, n), ring: make([]string, n)}
+	return &idRing{set: map[string]bool{}, ring: make([]string, 0, min(n, 8)), n: n}
 }
 
 func (r *idRing) add(id string) {
@@ -444,12 +451,14 @@ func (r *idRing) add(id string) {
 	if r.set[id] {
 		return
 	}
-	if old := r.ring[r.pos]; old != "" {
-		delete(r.set, old)
+	if len(r.ring) < r.n {
+		r.ring = append(r.ring, id)
+	} else {
+		delete(r.set, r.ring[r.pos])
+		r.ring[r.pos] = id
+		r.pos = (r.pos + 1) % r.n
 	}
-	r.ring[r.pos] = id
 	r.set[id] = true
-	r.pos = (r.pos + 1) % len(r.ring)
 }
 
 func (r *idRing) has(id string) bool {
