@@ -17,6 +17,9 @@ func loadSpec(t *testing.T) *spec {
 	t.Helper()
 	raw, err := os.ReadFile("../../../shared/specs/x-api/openapi-2.159.json")
 	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("X API spec not found beside the repository: %v", err)
+		}
 		t.Skipf("X API spec not found: %v", err)
 	}
 	var doc map[string]any
