@@ -170,19 +170,32 @@ func (p *Provider) streamOnce(ctx context.Context, st *streamState) (connected b
 			}
 		}
 	}()
-	go func() { // pinger: a half-open connection stops answering
-		t := time.NewTicker(p.pingInterval)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				if conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(10*time.Second)) != nil {
-					return
-				}
-			}
+	// The pinger: a half-open connection stops answering, and the read
+	// deadline then ends it. A timer that re-arms itself rather than a
+	// goroutine per connection: thousands of quiet streams hold no stack
+	// for it.
+	var pingMu sync.Mutex
+	stopped := false
+	var ping func()
+	var pinger *time.Timer
+	ping = func() {
+		if conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(10*time.Second)) != nil {
+			return
 		}
+		pingMu.Lock()
+		defer pingMu.Unlock()
+		if !stopped {
+			pinger.Reset(p.pingInterval)
+		}
+	}
+	pingMu.Lock()
+	pinger = time.AfterFunc(p.pingInterval, ping)
+	pingMu.Unlock()
+	defer func() {
+		pingMu.Lock()
+		stopped = true
+		pinger.Stop()
+		pingMu.Unlock()
 	}()
 
 	if err := p.catchUp(ctx, st, true); err != nil {
@@ -395,7 +408,9 @@ func (p *Provider) dialWith(ctx context.Context, query bool) (*websocket.Conn, *
 		h.Set("Authorization", "Bearer "+p.token.Reveal())
 	}
 	u.RawQuery = q.Encode()
-	d := websocket.Dialer{HandshakeTimeout: 30 * time.Second, WriteBufferPool: streamWriteBuffers}
+	// A stream message is a status of a few KB at most; a larger one is
+	// still read whole, in more reads.
+	d := websocket.Dialer{HandshakeTimeout: 30 * time.Second, WriteBufferPool: streamWriteBuffers, ReadBufferSize: 1024}
 	if t, ok := p.base.(*http.Transport); ok {
 		d.Proxy = t.Proxy
 		d.NetDialContext = t.DialContext
