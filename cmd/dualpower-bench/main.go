@@ -20,6 +20,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/dualpower/dualpower/bridge"
 	"io"
 	"os"
 	"os/signal"
@@ -34,6 +35,8 @@ func main() {
 		}
 		return
 	}
+	// The engine side runs as `dualpower run` does.
+	bridge.TuneGC()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

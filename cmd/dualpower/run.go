@@ -42,6 +42,7 @@ func (c *cli) run(args []string) int {
 	if !ok {
 		return exitUsage
 	}
+	bridge.TuneGC()
 	log := newLogger(cfg, c.stderr)
 	var st *store.Store
 	var err error
