@@ -488,6 +488,16 @@ func (s *Server) api(mode authMode, scope string, h handler) http.HandlerFunc {
 		s.mu.Unlock()
 
 		if latency > 0 {
+			// Read the body first: Go's server only notices a client that
+			// gave up once the body is read, and a delayed POST must not
+			// hold its handler (and Close) for the whole delay.
+			if r.Body != nil {
+				body, err := io.ReadAll(r.Body)
+				if err != nil {
+					return
+				}
+				r.Body = io.NopCloser(bytes.NewReader(body))
+			}
 			t := time.NewTimer(latency)
 			select {
 			case <-t.C:
