@@ -403,7 +403,16 @@ func soakEvidence(t *testing.T, dir string) string {
 		}
 		st.Close()
 	}
+	log := readLog(dir)
+	// The warnings and errors first: the end of the log is mostly polls.
+	b.WriteString("engine log, warnings and errors:\n")
+	for _, line := range strings.Split(log, "\n") {
+		if strings.Contains(line, `"level":"warn"`) || strings.Contains(line, `"level":"error"`) || strings.Contains(line, "reconciling") {
+			b.WriteString(line)
+			b.WriteByte('\n')
+		}
+	}
 	b.WriteString("engine log (end):\n")
-	b.WriteString(tail(readLog(dir)))
+	b.WriteString(tail(log))
 	return b.String()
 }

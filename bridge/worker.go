@@ -414,7 +414,13 @@ func (e *Engine) publishOne(ctx context.Context, a *account, in store.Intent, d 
 	case errors.Is(err, providers.ErrDuplicate) && a.caps.Reconciler != nil:
 		// The network has this exact post already: an earlier attempt
 		// made it. Find it rather than post again.
-		if p, ok, ferr := a.caps.Reconciler.FindPublished(ctx, d, since); ferr == nil && ok {
+		p, ok, ferr := a.caps.Reconciler.FindPublished(ctx, d, since)
+		switch {
+		case ferr != nil:
+			// The look failed (a 5xx, a timeout): not knowing is not
+			// "failed for good". Retry, and look again first.
+			return "", "", ferr
+		case ok:
 			return p.ID, "", nil
 		}
 		return "", "", err
