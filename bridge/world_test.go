@@ -14,9 +14,8 @@ import (
 
 	"github.com/dualpower/dualpower/config"
 	"github.com/dualpower/dualpower/providers"
-	"github.com/dualpower/dualpower/providers/mastodon"
+	_ "github.com/dualpower/dualpower/providers/all" // the adapters, through the registry
 	"github.com/dualpower/dualpower/providers/mastodon/mastodontest"
-	"github.com/dualpower/dualpower/providers/twitter"
 	"github.com/dualpower/dualpower/providers/twitter/twittertest"
 	"github.com/dualpower/dualpower/store"
 )
@@ -148,22 +147,9 @@ func indent(s, pre string) string {
 // providers builds the adapters for the world's accounts.
 func (w *world) providers() map[string]providers.Provider {
 	w.t.Helper()
-	out := map[string]providers.Provider{}
-	for _, name := range w.cfg.AccountNames {
-		a := w.cfg.Accounts[name]
-		opt := providers.Options{Account: name, Settings: a.Settings, Secrets: a.Secrets, UserAgent: "dualpower/test"}
-		var p providers.Provider
-		var err error
-		switch a.Network {
-		case "mastodon":
-			p, err = mastodon.New(opt)
-		case "twitter":
-			p, err = twitter.New(opt)
-		}
-		if err != nil {
-			w.t.Fatal(err)
-		}
-		out[name] = p
+	out, err := w.cfg.Providers(nil, "dualpower/test")
+	if err != nil {
+		w.t.Fatal(err)
 	}
 	return out
 }

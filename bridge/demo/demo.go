@@ -15,9 +15,8 @@ import (
 	"github.com/dualpower/dualpower/bridge"
 	"github.com/dualpower/dualpower/config"
 	"github.com/dualpower/dualpower/providers"
-	"github.com/dualpower/dualpower/providers/mastodon"
+	_ "github.com/dualpower/dualpower/providers/all" // the adapters, through the registry
 	"github.com/dualpower/dualpower/providers/mastodon/mastodontest"
-	"github.com/dualpower/dualpower/providers/twitter"
 	"github.com/dualpower/dualpower/providers/twitter/twittertest"
 	"github.com/dualpower/dualpower/store"
 )
@@ -225,26 +224,7 @@ links:
 
 // providers builds the real adapters for the config's accounts.
 func (d *demo) providers() (map[string]providers.Provider, error) {
-	out := map[string]providers.Provider{}
-	for _, name := range d.cfg.AccountNames {
-		a := d.cfg.Accounts[name]
-		opt := providers.Options{Account: name, Settings: a.Settings, Secrets: a.Secrets, UserAgent: "dualpower/demo"}
-		var p providers.Provider
-		var err error
-		switch a.Network {
-		case "mastodon":
-			p, err = mastodon.New(opt)
-		case "twitter":
-			p, err = twitter.New(opt)
-		default:
-			err = fmt.Errorf("no adapter for network %q", a.Network)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("account %s: %w", name, err)
-		}
-		out[name] = p
-	}
-	return out, nil
+	return d.cfg.Providers(nil, "dualpower/demo")
 }
 
 // reopen opens the ledger, as a new process would.

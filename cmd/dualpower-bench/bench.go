@@ -442,21 +442,11 @@ func buildProviders(cfg *config.Config) (map[string]providers.Provider, error) {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 64
 	t.ResponseHeaderTimeout = time.Minute
-	client := &http.Client{Transport: t, Timeout: 5 * time.Minute}
-	out := make(map[string]providers.Provider, len(cfg.AccountNames))
-	for _, name := range cfg.AccountNames {
-		a := cfg.Accounts[name]
-		info, err := providers.Find(a.Network)
-		if err != nil {
-			return nil, fmt.Errorf("bench: account %s: %w", name, err)
-		}
-		p, err := info.New(providers.Options{Account: name, Settings: a.Settings, Secrets: a.Secrets, HTTPClient: client, UserAgent: "dualpower-bench"})
-		if err != nil {
-			return nil, fmt.Errorf("bench: account %s: %w", name, err)
-		}
-		out[name] = p
+	provs, err := cfg.Providers(&http.Client{Transport: t, Timeout: 5 * time.Minute}, "dualpower-bench")
+	if err != nil {
+		return nil, fmt.Errorf("bench: %w", err)
 	}
-	return out, nil
+	return provs, nil
 }
 
 // quiesce waits, streaming, until the fakes see no request for five

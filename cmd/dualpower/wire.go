@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -38,26 +37,7 @@ func httpClient() *http.Client {
 
 // buildProviders makes one provider per configured account.
 func buildProviders(cfg *config.Config, client *http.Client) (map[string]providers.Provider, error) {
-	out := map[string]providers.Provider{}
-	for _, name := range cfg.AccountNames {
-		a := cfg.Accounts[name]
-		info, err := providers.Find(a.Network)
-		if err != nil {
-			return nil, fmt.Errorf("account %s: %w", name, err)
-		}
-		p, err := info.New(providers.Options{
-			Account:    name,
-			Settings:   a.Settings,
-			Secrets:    a.Secrets,
-			HTTPClient: client,
-			UserAgent:  "dualpower/" + version,
-		})
-		if err != nil {
-			return nil, fmt.Errorf("account %s: %w", name, err)
-		}
-		out[name] = p
-	}
-	return out, nil
+	return cfg.Providers(client, "dualpower/"+version)
 }
 
 func ledgerPath(cfg *config.Config) string { return filepath.Join(cfg.DataDir, "ledger.db") }
