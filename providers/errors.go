@@ -163,6 +163,30 @@ func Permanent(err error) bool {
 	return false
 }
 
+// MinRateLimitWait is the least a rate limit holds: a reset the server's
+// clock had already passed when it answered still waits this long, so a
+// caller that honours resets never spins.
+const MinRateLimitWait = time.Second
+
+// ServerReset moves a reset a server named by its own clock onto ours.
+// The answer's Date header says what the server's clock read when it
+// answered; the wait reset−Date, counted from now (when the answer
+// arrived), holds whatever the difference between the two clocks. Date
+// has whole seconds, so the wait can only come out longer, never shorter.
+// Without a usable Date the reset is taken as it is. Either way the reset
+// is at least MinRateLimitWait from now: a slow answer whose window has
+// already rolled over must not become a reset in the past, nor one that
+// falls back to a long default.
+func ServerReset(h http.Header, reset, now time.Time) time.Time {
+	if date, err := http.ParseTime(h.Get("Date")); err == nil {
+		reset = now.Add(reset.Sub(date))
+	}
+	if floor := now.Add(MinRateLimitWait); reset.Before(floor) {
+		return floor
+	}
+	return reset
+}
+
 // ParseRetryAfter reads a Retry-After header, as seconds or an HTTP date,
 // relative to now. It returns the zero time when the header is absent or
 // malformed.

@@ -78,6 +78,34 @@ func TestParseRetryAfter(t *testing.T) {
 	}
 }
 
+func TestServerReset(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	date := func(t time.Time) string { return t.Format(http.TimeFormat) }
+	for _, tt := range []struct {
+		name  string
+		date  string
+		reset time.Time
+		want  time.Time
+	}{
+		{"clocks agree", date(now), now.Add(90 * time.Second), now.Add(90 * time.Second)},
+		{"server 10 min ahead", date(now.Add(10 * time.Minute)), now.Add(11 * time.Minute), now.Add(time.Minute)},
+		{"server 10 min behind", date(now.Add(-10 * time.Minute)), now.Add(-9 * time.Minute), now.Add(time.Minute)},
+		{"no Date", "", now.Add(time.Minute), now.Add(time.Minute)},
+		{"malformed Date", "yesterday", now.Add(time.Minute), now.Add(time.Minute)},
+		{"reset passed on the server's clock", date(now), now.Add(-time.Second), now.Add(MinRateLimitWait)},
+		{"reset passed without Date", "", now.Add(-time.Hour), now.Add(MinRateLimitWait)},
+		{"reset less than the floor away", date(now), now.Add(100 * time.Millisecond), now.Add(MinRateLimitWait)},
+	} {
+		h := http.Header{}
+		if tt.date != "" {
+			h.Set("Date", tt.date)
+		}
+		if got := ServerReset(h, tt.reset, now); !got.Equal(tt.want) {
+			t.Errorf("%s: ServerReset = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
 func TestSinceCursor(t *testing.T) {
 	at := time.Date(2027, 1, 1, 9, 30, 0, 5, time.FixedZone("x", 3600))
 	got, ok := ParseSinceCursor(SinceCursor(at))

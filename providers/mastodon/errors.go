@@ -31,6 +31,9 @@ type statusError struct {
 	Status int
 	Header http.Header
 	Body   []byte
+	// reset is, for a 429, when it ends on our clock, reckoned by the
+	// transport when the answer arrived (rateLimitReset).
+	reset time.Time
 }
 
 func (e *statusError) Error() string { return "HTTP " + http.StatusText(e.Status) }
@@ -88,7 +91,10 @@ func (p *Provider) fromStatus(op string, se *statusError) error {
 	switch s := se.Status; {
 	case s == http.StatusTooManyRequests:
 		e.Kind = providers.RateLimited
-		e.Reset = rateLimitReset(se.Header, now)
+		e.Reset = se.reset
+		if e.Reset.IsZero() {
+			e.Reset = rateLimitReset(se.Header, now)
+		}
 	case s == http.StatusUnauthorized:
 		e.Kind = providers.Auth
 	case s == http.StatusForbidden && tokenRefused(se, e.Message):
@@ -110,13 +116,20 @@ func (p *Provider) fromStatus(op string, se *statusError) error {
 	return e
 }
 
-// rateLimitReset reads Mastodon's X-RateLimit-Reset (ISO 8601), else
-// Retry-After, else gives now+5 min.
+// rateLimitReset reads Mastodon's X-RateLimit-Reset (ISO 8601, by the
+// server's clock, which providers.ServerReset moves onto ours), else
+// Retry-After, else gives now+5 min. It is never less than
+// providers.MinRateLimitWait away: a 429 that arrived after its own reset
+// (a slow answer) holds a second, not the five minutes of a 429 that
+// names no time.
 func rateLimitReset(h http.Header, now time.Time) time.Time {
 	if t, ok := parseISOTime(h.Get("X-RateLimit-Reset")); ok {
-		return t
+		return providers.ServerReset(h, t, now)
 	}
 	if t := providers.ParseRetryAfter(h, now); !t.IsZero() {
+		if floor := now.Add(providers.MinRateLimitWait); t.Before(floor) {
+			return floor
+		}
 		return t
 	}
 	return now.Add(defaultRateLimitWait)

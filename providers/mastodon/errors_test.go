@@ -27,6 +27,9 @@ type answer struct {
 func serveAnswer(t *testing.T, a answer) *Provider {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The server's clock agrees with the provider's fixed one unless
+		// the answer names its own Date.
+		w.Header().Set("Date", classifyNow.Format(http.TimeFormat))
 		for k, v := range a.header {
 			w.Header().Set(k, v)
 		}
@@ -44,12 +47,15 @@ func serveAnswer(t *testing.T, a answer) *Provider {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.now = func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) }
+	p.now = func() time.Time { return classifyNow }
 	return p
 }
 
+// classifyNow is the provider's clock in the classify tests.
+var classifyNow = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+
 func TestClassify(t *testing.T) {
-	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	now := classifyNow
 	tests := []struct {
 		name    string
 		a       answer
@@ -72,6 +78,12 @@ func TestClassify(t *testing.T) {
 		{"400 gotosocial", answer{400, nil, `{"error":"Bad Request: status with id 01X not replyable"}`}, providers.Rejected, providers.ReasonReplyNotAllowed, time.Time{}, ""},
 		{"429 iso reset", answer{429, map[string]string{"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "2026-11-25T12:03:00.123456Z"}, `{"error":"Too many requests"}`},
 			providers.RateLimited, "", time.Date(2026, 11, 25, 12, 3, 0, 123456000, time.UTC), "Too many requests"},
+		{"429 from a server whose clock is 10 min ahead", answer{429, map[string]string{"Date": "Wed, 25 Nov 2026 12:10:00 GMT", "X-RateLimit-Reset": "2026-11-25T12:13:00Z"}, ``},
+			providers.RateLimited, "", now.Add(3 * time.Minute), ""},
+		{"429 from a server whose clock is 10 min behind", answer{429, map[string]string{"Date": "Wed, 25 Nov 2026 11:50:00 GMT", "X-RateLimit-Reset": "2026-11-25T11:50:30Z"}, ``},
+			providers.RateLimited, "", now.Add(30 * time.Second), ""},
+		{"429 whose reset passed before it arrived", answer{429, map[string]string{"X-RateLimit-Reset": "2026-11-25T11:59:59.5Z"}, ``},
+			providers.RateLimited, "", now.Add(providers.MinRateLimitWait), ""},
 		{"429 retry-after", answer{429, map[string]string{"Retry-After": "90"}, `{"error":"Too many requests"}`}, providers.RateLimited, "", now.Add(90 * time.Second), ""},
 		{"429 bad reset falls back", answer{429, map[string]string{"X-RateLimit-Reset": "soon", "Retry-After": "30"}, ``}, providers.RateLimited, "", now.Add(30 * time.Second), ""},
 		{"429 no headers", answer{429, nil, ``}, providers.RateLimited, "", now.Add(5 * time.Minute), ""},
@@ -169,15 +181,18 @@ func TestRateLimitDoesNotWait(t *testing.T) {
 			if !errors.Is(err, providers.ErrRateLimited) {
 				t.Fatalf("err = %v, want RateLimited", err)
 			}
-			if got := providers.ResetOf(err); !got.Equal(reset) {
-				t.Errorf("Reset = %s, want %s", got, reset)
+			// The reset is moved onto our clock by the answer's Date,
+			// which has whole seconds: never earlier, at most a second later.
+			got := providers.ResetOf(err)
+			if got.Before(reset) || got.Sub(reset) > time.Second+100*time.Millisecond {
+				t.Errorf("Reset = %s, want %s or up to a second later", got, reset)
 			}
 			if n := requests.Load(); n != 1 {
 				t.Errorf("%d requests, want 1 (no retry)", n)
 			}
 			// Until the reset nothing more is sent, by any call.
-			if err := c.call(ctx); !errors.Is(err, providers.ErrRateLimited) || !providers.ResetOf(err).Equal(reset) {
-				t.Errorf("second call: err = %v, want RateLimited until %s", err, reset)
+			if err := c.call(ctx); !errors.Is(err, providers.ErrRateLimited) || !providers.ResetOf(err).Equal(got) {
+				t.Errorf("second call: err = %v, want RateLimited until %s", err, got)
 			}
 			if n := requests.Load(); n != 1 {
 				t.Errorf("%d requests after the 429, want none more", n-1)

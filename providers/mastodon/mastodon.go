@@ -475,6 +475,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if resp.StatusCode >= 400 {
 		se := newStatusError(resp)
 		if se.Status == http.StatusTooManyRequests {
+			se.reset = rateLimitReset(se.Header, t.p.now())
 			t.p.hold(se)
 		}
 		return nil, se
@@ -482,25 +483,19 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// hold remembers a 429 until the reset it names (X-RateLimit-Reset, else
-// Retry-After, else as classify reckons): until then the transport answers
-// with it.
+// hold remembers a 429 until its reset (se.reset, on our clock): until
+// then the transport answers with it.
 func (p *Provider) hold(se *statusError) {
-	now := p.now()
-	until, ok := parseISOTime(se.Header.Get("X-RateLimit-Reset"))
-	if !ok || !until.After(now) {
-		until = providers.ParseRetryAfter(se.Header, now)
-	}
-	if until.IsZero() || !until.After(now) {
-		until = now.Add(defaultRateLimitWait) // as classify reckons it
-	}
+	until := se.reset
 	held := *se
 	held.Header = se.Header.Clone()
 	if held.Header == nil {
 		held.Header = http.Header{}
 	}
-	// The answer given while holding names the time actually held to.
+	// The answer given while holding names the time actually held to, on
+	// our clock (so without the server's Date).
 	held.Header.Set("X-RateLimit-Reset", until.UTC().Format(time.RFC3339Nano))
+	held.Header.Del("Date")
 	p.mu.Lock()
 	if until.After(p.heldUntil) {
 		p.heldUntil, p.heldError = until, held

@@ -203,7 +203,8 @@ func problemMessage(probs []problem, status int) string {
 
 // rateReset is when a 429 ends: the 15-minute window's x-rate-limit-reset,
 // or, when a 24-hour user or app allowance is spent, its own reset,
-// whichever is later; Retry-After when X sends neither.
+// whichever is later, moved onto our clock by the answer's Date;
+// Retry-After when X sends neither.
 func rateReset(h http.Header, now time.Time) time.Time {
 	reset := unixHeader(h, "x-rate-limit-reset")
 	for _, w := range []string{"x-user-limit-24hour", "x-app-limit-24hour"} {
@@ -213,10 +214,11 @@ func rateReset(h http.Header, now time.Time) time.Time {
 			}
 		}
 	}
-	if reset.IsZero() {
-		reset = providers.ParseRetryAfter(h, now)
+	if !reset.IsZero() {
+		// X's clock, not ours: see providers.ServerReset.
+		return providers.ServerReset(h, reset, now)
 	}
-	return reset
+	return providers.ParseRetryAfter(h, now)
 }
 
 // quotaReset is when a usage cap ends: a spent 24-hour allowance's reset

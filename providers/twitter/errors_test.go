@@ -53,6 +53,16 @@ func TestClassify(t *testing.T) {
 			want: want{kind: providers.RateLimited, reset: dayReset},
 		},
 		{
+			name: "429 from X whose clock is 2 min ahead", op: "publish", status: 429,
+			header: map[string]string{"date": now.Add(2 * time.Minute).Format(http.TimeFormat), "x-rate-limit-reset": unix(reset.Add(2 * time.Minute))},
+			want:   want{kind: providers.RateLimited, reset: reset},
+		},
+		{
+			name: "429 whose window rolled over before it arrived", op: "publish", status: 429,
+			header: map[string]string{"date": now.Format(http.TimeFormat), "x-rate-limit-reset": unix(now.Add(-time.Second))},
+			want:   want{kind: providers.RateLimited, reset: now.Add(providers.MinRateLimitWait)},
+		},
+		{
 			name: "429 with only Retry-After", op: "publish", status: 429,
 			header: map[string]string{"Retry-After": "90"},
 			want:   want{kind: providers.RateLimited, reset: now.Add(90 * time.Second)},
