@@ -172,6 +172,9 @@ func (e *Engine) Run(ctx context.Context) error {
 	if err := e.markLinkStarts(cfg); err != nil {
 		return err
 	}
+	if err := e.seedBrakes(cfg); err != nil {
+		return err
+	}
 
 	var workers sync.WaitGroup
 	targets := map[string]bool{}

@@ -205,6 +205,10 @@ func (e *Engine) handleEvent(ctx context.Context, src *account, ev providers.Eve
 		}
 	}
 	res, err := e.st.Record(rec)
+	if err != nil || res.Known {
+		// Nothing was taken on: the brake slots go back.
+		e.unbrake(links, rec.Intents, now)
+	}
 	if err != nil {
 		return fmt.Errorf("bridge: recording %s %v: %w", ev.Kind, ev.Ref, err)
 	}
@@ -257,7 +261,7 @@ func (e *Engine) brake(l *config.Link, to string, now time.Time) bool {
 	if e.brakes == nil {
 		e.brakes = map[string][]time.Time{}
 	}
-	key := l.Name + "\x00" + to
+	key := brakeKey(l.Name, to)
 	recent := e.brakes[key][:0]
 	for _, t := range e.brakes[key] {
 		if now.Sub(t) < time.Hour {
@@ -270,6 +274,72 @@ func (e *Engine) brake(l *config.Link, to string, now time.Time) bool {
 	}
 	e.brakes[key] = append(recent, now)
 	return true
+}
+
+func brakeKey(link, to string) string { return link + "\x00" + to }
+
+// unbrake gives back the brake slots an event took at now when it was not
+// recorded after all (a post already known, or a ledger error): a second
+// delivery of a post must not count against the brake.
+func (e *Engine) unbrake(links []*config.Link, intents []store.NewIntent, now time.Time) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, l := range links {
+		if l.Rules.MaxPerHour <= 0 {
+			continue
+		}
+		for _, in := range intents {
+			if in.Kind != store.Publish && in.Kind != store.Repost {
+				continue
+			}
+			key := brakeKey(l.Name, in.Account)
+			ts := e.brakes[key]
+			for i := len(ts) - 1; i >= 0; i-- {
+				if ts[i].Equal(now) {
+					e.brakes[key] = append(ts[:i], ts[i+1:]...)
+					break
+				}
+			}
+		}
+	}
+}
+
+// seedBrakes fills the max_per_hour brakes from the ledger: what each
+// braked link took on in the last hour still counts after a restart or a
+// reload, so that a daemon restarted again and again cannot post more than
+// its brake allows. A target's last change stands for when it was taken
+// on: never earlier, so the brake errs on the side of holding.
+func (e *Engine) seedBrakes(cfg *config.Config) error {
+	now := e.now()
+	since := now.Add(-time.Hour)
+	seeded := map[string][]time.Time{}
+	for _, ln := range cfg.LinkNames {
+		l := cfg.Links[ln]
+		if l.Rules.MaxPerHour <= 0 {
+			continue
+		}
+		posts, err := e.st.RecentOrigins(l.From, since)
+		if err != nil {
+			return fmt.Errorf("bridge: %w", err)
+		}
+		for _, p := range posts {
+			for _, to := range l.To {
+				ts, ok := p.Targets[to]
+				if !ok || ts.State == store.PostSkipped || ts.Updated.Before(since) {
+					continue
+				}
+				at := ts.Updated
+				if at.After(now) {
+					at = now
+				}
+				seeded[brakeKey(ln, to)] = append(seeded[brakeKey(ln, to)], at)
+			}
+		}
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.brakes = seeded
+	return nil
 }
 
 // announce queues one firing of a scheduled announcement, once: the firing

@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -137,6 +138,50 @@ func TestMaxPerHourBrake(t *testing.T) {
 	})
 	if w.x.Posts() != 2 {
 		t.Errorf("X holds %d posts, want 2", w.x.Posts())
+	}
+
+	// The brake outlasts a restart: the hour is not over, so a fourth post
+	// is held back too.
+	w.stop()
+	w.start()
+	fourth := w.m.Alice().Post(mastodontest.PostOpts{Text: "post after a restart"})
+	w.waitFor("the fourth post to be judged", func() bool { return targetState(w, am, fourth, ax) != 0 })
+	if got := targetState(w, am, fourth, ax); got != store.PostSkipped || w.x.Posts() != 2 {
+		t.Errorf("after a restart the fourth post is %v and X holds %d posts; want skipped by the brake, 2", got, w.x.Posts())
+	}
+}
+
+// targetState is origin id's state on target in the world's ledger; zero
+// while it is unknown.
+func targetState(w *world, account, id, target string) store.PostState {
+	p, ok, err := w.st.Lookup(providers.Ref{Account: account, ID: id})
+	if err != nil || !ok {
+		return 0
+	}
+	return p.Targets[target].State
+}
+
+func TestMaxPerHourBrakeIgnoresSecondDeliveries(t *testing.T) {
+	w := newWorld(t, worldOpt{links: "  m2x: {from: alice-mastodon, to: [alice-x], rules: {max_per_hour: 2}}"})
+	w.start()
+	first := w.m.Alice().Post(mastodontest.PostOpts{Text: "first"})
+	w.waitMirror(am, first, ax)
+	// The same post delivered again (a stream and a catch-up poll both saw
+	// it) is known: it must not use up the hour's allowance.
+	post, err := w.eng.account(am).caps.Fetcher.Fetch(context.Background(), first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		ev := providers.Event{Kind: providers.Created, Ref: providers.Ref{Account: am, ID: first}, Post: post}
+		if err := w.eng.handleEvent(context.Background(), w.eng.account(am), ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	second := w.m.Alice().Post(mastodontest.PostOpts{Text: "second"})
+	w.waitMirror(am, second, ax)
+	if w.obs.skippedWith("safety brake") {
+		t.Errorf("a second delivery counted against the brake: %s", w.obs.summary())
 	}
 }
 

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"bytes"
 	"fmt"
+	"time"
 
 	"github.com/dualpower/dualpower/providers"
 	"go.etcd.io/bbolt"
@@ -168,4 +170,36 @@ func (s *Store) LastPart(ref providers.Ref) (string, bool, error) {
 		return "", false, err
 	}
 	return p.Parts[len(p.Parts)-1], true, nil
+}
+
+// RecentOrigins returns, in key order, the origins recorded on account of
+// which some target's state changed at or after since: what the engine
+// has taken on lately, for brakes that must outlast a restart. It reads
+// every record of the account, so it is for start-up, not for each event.
+func (s *Store) RecentOrigins(account string, since time.Time) ([]Post, error) {
+	var out []Post
+	err := s.read(func(tx *bbolt.Tx) error {
+		prefix := acctPrefix(account)
+		c := tx.Bucket(bucketPosts).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			p, err := decodePost(v)
+			if err != nil {
+				return fmt.Errorf("%q: %w: %w", k, err, ErrCorrupt)
+			}
+			if p.Role != Origin {
+				continue
+			}
+			for _, ts := range p.Targets {
+				if !ts.Updated.Before(since) {
+					out = append(out, p)
+					break
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: recent origins of %q: %w", account, err)
+	}
+	return out, nil
 }

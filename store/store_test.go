@@ -568,3 +568,43 @@ func TestVerifyFindsDamage(t *testing.T) {
 		})
 	}
 }
+
+func TestRecentOrigins(t *testing.T) {
+	s, c := openTest(t)
+	mustRecord(t, s, created(ref("m", "1"), "1", "x"))
+	c.Advance(30 * time.Minute)
+	since := c.Now()
+	mustRecord(t, s, created(ref("m", "2"), "2", "x"))
+	c.Advance(time.Minute)
+	// An origin of another account, and a mirror on m: neither is m's.
+	mustRecord(t, s, created(ref("x", "9"), "9", "m"))
+	in := mustClaim(t, s, "m")
+	if err := s.Complete(in.ID, Completion{Parts: []string{"3"}}); err != nil {
+		t.Fatal(err)
+	}
+	// Completing 1's intent now makes it recent again.
+	in = mustClaim(t, s, "x")
+	if in.Origin.ID != "1" {
+		t.Fatalf("claimed %v, want origin 1", in.Origin)
+	}
+	got, err := s.RecentOrigins("m", since)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Ref.ID != "2" {
+		t.Errorf("before 1 completes: %v, want only origin 2", got)
+	}
+	if err := s.Complete(in.ID, Completion{Parts: []string{"11"}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err = s.RecentOrigins("m", since)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Ref.ID != "1" || got[1].Ref.ID != "2" {
+		t.Errorf("after: %v, want origins 1 and 2", got)
+	}
+	if got, err := s.RecentOrigins("nobody", since); err != nil || len(got) != 0 {
+		t.Errorf("unknown account: %v %v", got, err)
+	}
+}
