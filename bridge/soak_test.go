@@ -158,7 +158,7 @@ func TestChaosSoak(t *testing.T) {
 		select {
 		case <-time.After(time.Until(start.Add(k))):
 		case <-child.exited:
-			t.Fatalf("the child exited by itself before kill %d; seed %d\n%s", i+1, seed, soakEvidence(t, dir))
+			soakFatalf(t, dir, pairs, "the child exited by itself before kill %d; seed %d", i+1, seed)
 		}
 		child.kill()
 		t.Logf("kill %d of %d at %v", i+1, len(kills), time.Since(start).Round(time.Millisecond))
@@ -182,7 +182,7 @@ func TestChaosSoak(t *testing.T) {
 	settled := soakWait(soakSettle, child.exited, func() bool { return total() >= want })
 	if !settled {
 		child.kill()
-		t.Fatalf("after %v, the fakes hold %d posts of %d expected; seed %d\n%s", soakSettle, total(), want, seed, soakEvidence(t, dir))
+		soakFatalf(t, dir, pairs, "after %v, the fakes hold %d posts of %d expected; seed %d", soakSettle, total(), want, seed)
 	}
 	t.Logf("every post had its mirror %v after the last post", time.Since(postedAt).Round(time.Millisecond))
 	// Every X account is polled every second: three more seconds of polls
@@ -191,7 +191,13 @@ func TestChaosSoak(t *testing.T) {
 	soakWait(30*time.Second, child.exited, func() bool { return x.ReadCount() >= reads+3*soakPairs })
 	child.stop()
 
-	// Exactly once, both ways, and nothing else.
+	// Exactly once, both ways, and nothing else. The problems are said
+	// again after the evidence, so that the end of the output tells.
+	var problems []string
+	errorf := func(format string, args ...any) {
+		problems = append(problems, fmt.Sprintf(format, args...))
+		t.Errorf(format, args...)
+	}
 	for i, p := range pairs {
 		mTexts := soakTexts(m, p.m.Statuses())
 		xTexts := soakTexts(x, p.x.Statuses())
@@ -200,19 +206,19 @@ func TestChaosSoak(t *testing.T) {
 				continue
 			}
 			if n := mTexts[o.text]; n != 1 {
-				t.Errorf("pair %d: %q is on Mastodon %d times, want 1", i, o.text, n)
+				errorf("pair %d: %q is on Mastodon %d times, want 1", i, o.text, n)
 			}
 			if n := xTexts[o.text]; n != 1 {
-				t.Errorf("pair %d: %q is on X %d times, want 1", i, o.text, n)
+				errorf("pair %d: %q is on X %d times, want 1", i, o.text, n)
 			}
 			delete(mTexts, o.text)
 			delete(xTexts, o.text)
 		}
 		for s, n := range mTexts {
-			t.Errorf("pair %d: Mastodon holds %d × %q, which no one posted", i, n, s)
+			errorf("pair %d: Mastodon holds %d × %q, which no one posted", i, n, s)
 		}
 		for s, n := range xTexts {
-			t.Errorf("pair %d: X holds %d × %q, which no one posted", i, n, s)
+			errorf("pair %d: X holds %d × %q, which no one posted", i, n, s)
 		}
 	}
 	st, err := store.Open(filepath.Join(dir, "ledger.db"), store.Options{})
@@ -220,22 +226,32 @@ func TestChaosSoak(t *testing.T) {
 		t.Fatal(err)
 	}
 	if probs, err := st.Verify(); err != nil || len(probs) > 0 {
-		t.Errorf("ledger verify: %v %v", probs, err)
+		errorf("ledger verify: %v %v", probs, err)
 	}
 	for i, p := range pairs {
 		for _, id := range p.m.Statuses() {
 			if _, ok, err := st.Counterpart(providers.Ref{Account: p.mName(i), ID: id}, p.xName(i)); !ok || err != nil {
-				t.Errorf("pair %d: the ledger has no X counterpart of toot %s (%v)", i, id, err)
+				errorf("pair %d: the ledger has no X counterpart of toot %s (%v)", i, id, err)
 			}
 		}
 	}
 	st.Close()
 	if strings.Contains(readLog(dir), "failed for good") {
-		t.Errorf("an intent failed for good")
+		errorf("an intent failed for good")
 	}
-	if t.Failed() {
-		t.Logf("seed %d\n%s", seed, soakEvidence(t, dir))
+	if len(problems) > 0 {
+		t.Logf("seed %d\n%s", seed, soakEvidence(t, dir, pairs))
+		t.Errorf("seed %d, %d problems:\n%s", seed, len(problems), strings.Join(problems, "\n"))
 	}
+}
+
+// soakFatalf ends a soak that cannot go on: the evidence first, then the
+// verdict, so that the end of the output (all a CI log may keep) says what
+// went wrong.
+func soakFatalf(t *testing.T, dir string, pairs []soakPair, format string, args ...any) {
+	t.Helper()
+	t.Logf("%s", soakEvidence(t, dir, pairs))
+	t.Fatalf(format, args...)
 }
 
 // soakConfig is the configuration of 20 pairs linked both ways: Mastodon
@@ -389,10 +405,12 @@ func soakTexts(f providertest.Fake, ids []string) map[string]int {
 	return out
 }
 
-// soakEvidence is what a failed soak prints: the ledger export and the end
-// of the engine's log.
-func soakEvidence(t *testing.T, dir string) string {
+// soakEvidence is what a failed soak prints: the ledger export, the
+// engine's warnings and errors, the end of its log, and last (the part a
+// CI log keeps) every intent still waiting, one line each.
+func soakEvidence(t *testing.T, dir string, pairs []soakPair) string {
 	var b bytes.Buffer
+	var waiting []string
 	st, err := store.Open(filepath.Join(dir, "ledger.db"), store.Options{ReadOnly: true})
 	if err != nil {
 		fmt.Fprintf(&b, "ledger: %v\n", err)
@@ -401,10 +419,21 @@ func soakEvidence(t *testing.T, dir string) string {
 		if err := st.Export(&b); err != nil {
 			fmt.Fprintf(&b, "export: %v\n", err)
 		}
+		for i, p := range pairs {
+			for _, account := range []string{p.mName(i), p.xName(i)} {
+				ins, err := st.Pending(account)
+				if err != nil {
+					waiting = append(waiting, err.Error())
+				}
+				for _, in := range ins {
+					waiting = append(waiting, fmt.Sprintf("intent %d %s on %s: %s, %d attempts, next %s, last error %q",
+						in.ID, in.Kind, in.Account, in.State, in.Attempts, in.NextAttempt.Format(time.StampMilli), in.LastError))
+				}
+			}
+		}
 		st.Close()
 	}
 	log := readLog(dir)
-	// The warnings and errors first: the end of the log is mostly polls.
 	b.WriteString("engine log, warnings and errors:\n")
 	for _, line := range strings.Split(log, "\n") {
 		if strings.Contains(line, `"level":"warn"`) || strings.Contains(line, `"level":"error"`) || strings.Contains(line, "reconciling") {
@@ -414,5 +443,6 @@ func soakEvidence(t *testing.T, dir string) string {
 	}
 	b.WriteString("engine log (end):\n")
 	b.WriteString(tail(log))
+	fmt.Fprintf(&b, "now %s; %d intents waiting:\n%s\n", time.Now().Format(time.StampMilli), len(waiting), strings.Join(waiting, "\n"))
 	return b.String()
 }
