@@ -261,6 +261,29 @@ func TestDeleteRemovesEveryPart(t *testing.T) {
 	}
 }
 
+// TestDeleteDuringStreamOutage: a toot deleted while the Mastodon stream is
+// cut (no delete message ever comes) still takes its mirror with it, found
+// after the reconnect.
+func TestDeleteDuringStreamOutage(t *testing.T) {
+	w := newWorld(t, worldOpt{links: "  m2x: {from: alice-mastodon, to: [alice-x]}"})
+	w.start()
+	kept := w.m.Alice().Post(mastodontest.PostOpts{Text: "This toot stays"})
+	gone := w.m.Alice().Post(mastodontest.PostOpts{Text: "This toot goes while the stream is down"})
+	keptParts := w.waitMirror(am, kept, ax)
+	goneParts := w.waitMirror(am, gone, ax)
+	w.m.HoldStreams()
+	w.m.DropStreams()
+	w.m.Alice().Delete(gone)
+	w.m.ReleaseStreams()
+	w.waitFor("the mirror of the toot deleted during the outage to go", func() bool {
+		_, ok := w.x.Lookup(goneParts[0])
+		return !ok
+	})
+	if _, ok := w.x.Lookup(keptParts[0]); !ok || w.x.Posts() != 1 {
+		t.Errorf("X holds %d posts; the mirror of the toot that stayed must be one of them (%v)", w.x.Posts(), ok)
+	}
+}
+
 func TestXEditUpdatesMastodonInPlace(t *testing.T) {
 	w := newWorld(t, worldOpt{links: "  x2m: {from: alice-x, to: [alice-mastodon]}"})
 	w.start()

@@ -50,10 +50,12 @@ const maxRateLimitWait = 15 * time.Minute
 // statuses only; delete → Deleted for any ID (the payload does not say whose
 // status it was; the engine drops the ones it does not know). Messages read
 // before a connection broke are still relayed. After a connection was lost,
-// the first catch-up also reads the newest page for statuses edited while
-// the stream was down and emits them as Edited; deletes made while it was
-// down, and edits of statuses older than that page, are not found (the API
-// lists neither). A post the
+// the first catch-up also reads the newest page (see missedSince): statuses
+// edited while the stream was down are emitted as Edited, and statuses this
+// Stream delivered that are missing from the page and that the server
+// confirms gone as Deleted. Edits and deletes of statuses older than that
+// page, and deletes of statuses this Stream never delivered (made before
+// it started), are not found: the API lists neither. A post the
 // catch-up poll emitted and the stream then delivers is emitted once; a post
 // may still arrive twice across reconnects, and the caller drops the second.
 //
@@ -62,7 +64,7 @@ const maxRateLimitWait = 15 * time.Minute
 func (p *Provider) Stream(ctx context.Context, cursor string, emit func(context.Context, providers.Event) error) error {
 	log := zerolog.Ctx(ctx)
 	bo := backoff{min: p.backoffMin, max: p.backoffMax}
-	st := &streamState{cursor: cursor, recent: newIDRing(recentIDs), emit: emit}
+	st := &streamState{cursor: cursor, recent: newIDRing(recentIDs), live: liveIDs{n: pageSize}, emit: emit}
 	for {
 		start := p.now()
 		connected, err := p.streamOnce(ctx, st)
@@ -98,6 +100,7 @@ func (p *Provider) Stream(ctx context.Context, cursor string, emit func(context.
 type streamState struct {
 	cursor string                                       // newest polled position
 	recent *idRing                                      // IDs the polls emitted
+	live   liveIDs                                      // own statuses emitted, newest page's worth
 	emit   func(context.Context, providers.Event) error // the caller's
 	// editsSince is when the stream stopped carrying edits (its connection
 	// ended); zero while nothing may have been missed.
@@ -213,6 +216,7 @@ func (p *Provider) streamOnce(ctx context.Context, st *streamState) (connected b
 		if err := st.emit(ctx, ev); err != nil {
 			return &emitError{err}
 		}
+		st.live.note(ev)
 		return nil
 	}
 	settle := time.NewTimer(p.settleDelay)
@@ -266,6 +270,7 @@ func (p *Provider) catchUp(ctx context.Context, st *streamState, connected bool)
 			return &emitError{err}
 		}
 		st.recent.add(ev.Ref.ID)
+		st.live.note(ev)
 		st.cursor = ev.Cursor
 	}
 	st.cursor = next
@@ -273,14 +278,15 @@ func (p *Provider) catchUp(ctx context.Context, st *streamState, connected bool)
 		return nil
 	}
 	scanned := p.now()
-	edits, err := p.editedSince(ctx, st.editsSince.Add(-editSlack))
+	missed, err := p.missedSince(ctx, st.editsSince.Add(-editSlack), &st.live)
 	if err != nil {
 		return err
 	}
-	for _, ev := range edits {
+	for _, ev := range missed {
 		if err := st.emit(ctx, ev); err != nil {
 			return &emitError{err}
 		}
+		st.live.note(ev)
 	}
 	if connected {
 		st.editsSince = time.Time{}
@@ -294,11 +300,17 @@ func (p *Provider) catchUp(ctx context.Context, st *streamState, connected bool)
 // the clocks of server and host.
 const editSlack = time.Minute
 
-// editedSince reads the account's newest page of statuses and returns an
-// Edited event, oldest first, for each edited at or after since. Edits of
-// older statuses, and deletes, made while the stream was down are not found:
-// the API lists neither.
-func (p *Provider) editedSince(ctx context.Context, since time.Time) ([]providers.Event, error) {
+// missedSince reads the account's newest page of statuses after the stream
+// was down and returns what the stream may have missed that the page can
+// show: an Edited event, oldest first, for each status edited at or after
+// since; then a Deleted event for each status in live that the page should
+// hold (newer than its oldest, or any when the page is the whole timeline)
+// but does not, and that the server then answers 404 for. Only that answer
+// counts as a delete: a page that leaves a status out for a reason of its
+// own, or a failed look-up, deletes nothing (the status stays in live for
+// the next outage). Edits of older statuses, and deletes of statuses the
+// stream never delivered, are not found: the API lists neither.
+func (p *Provider) missedSince(ctx context.Context, since time.Time, live *liveIDs) ([]providers.Event, error) {
 	me, err := p.me(ctx)
 	if err != nil {
 		return nil, err
@@ -311,14 +323,81 @@ func (p *Provider) editedSince(ctx context.Context, since time.Time) ([]provider
 	page, _ := newerThan(decodeStatuses(ctx, raws), "")
 	dom := p.localDomain()
 	var out []providers.Event
+	onPage := make(map[string]bool, len(page))
+	var oldest time.Time
 	for i := range page {
 		s := &page[i]
+		onPage[s.ID] = true
+		if oldest.IsZero() || s.CreatedAt.Before(oldest) {
+			oldest = s.CreatedAt
+		}
 		if s.broken || s.Reblog != nil || s.EditedAt == nil || s.EditedAt.Before(since) {
 			continue
 		}
 		out = append(out, providers.Event{Kind: providers.Edited, Ref: providers.Ref{Account: p.account, ID: s.ID}, Post: p.toPost(s, me, dom)})
 	}
+	whole := len(raws) < pageSize
+	for _, l := range live.list {
+		if onPage[l.id] || !whole && !l.created.After(oldest) {
+			continue
+		}
+		_, err := p.Fetch(ctx, l.id)
+		switch {
+		case err == nil:
+			// Still there: the page left it out for a reason of its own.
+		case errors.Is(err, providers.ErrNotFound):
+			out = append(out, providers.Event{Kind: providers.Deleted, Ref: providers.Ref{Account: p.account, ID: l.id}})
+		case ctx.Err() != nil:
+			return nil, ctx.Err()
+		default:
+			zerolog.Ctx(ctx).Debug().Err(err).Str("id", l.id).Msg("mastodon stream: cannot tell whether a status missing from the newest page was deleted")
+		}
+	}
 	return out, nil
+}
+
+// liveIDs remembers the account's own statuses a Stream has emitted and
+// not seen deleted: the newest n by creation time, for missedSince.
+type liveIDs struct {
+	list []liveID // oldest first
+	n    int
+}
+
+type liveID struct {
+	id      string
+	created time.Time
+}
+
+// note keeps track of what ev says about the account's statuses.
+func (l *liveIDs) note(ev providers.Event) {
+	switch ev.Kind {
+	case providers.Deleted:
+		for i, x := range l.list {
+			if x.id == ev.Ref.ID {
+				l.list = append(l.list[:i], l.list[i+1:]...)
+				return
+			}
+		}
+	case providers.Created:
+		if ev.Post == nil {
+			return
+		}
+		for _, x := range l.list {
+			if x.id == ev.Ref.ID {
+				return
+			}
+		}
+		at := len(l.list)
+		for at > 0 && l.list[at-1].created.After(ev.Post.Created) {
+			at--
+		}
+		l.list = append(l.list, liveID{})
+		copy(l.list[at+1:], l.list[at:])
+		l.list[at] = liveID{id: ev.Ref.ID, created: ev.Post.Created}
+		if len(l.list) > l.n {
+			l.list = append(l.list[:0], l.list[len(l.list)-l.n:]...)
+		}
+	}
 }
 
 // streamEvent decodes one stream message; ok is false for messages that
