@@ -475,7 +475,6 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if resp.StatusCode >= 400 {
 		se := newStatusError(resp)
 		if se.Status == http.StatusTooManyRequests {
-			se.reset = rateLimitReset(se.Header, t.p.now())
 			t.p.hold(se)
 		}
 		return nil, se
@@ -483,9 +482,12 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// hold remembers a 429 until its reset (se.reset, on our clock): until
-// then the transport answers with it.
+// hold remembers a 429 until its reset, reckoned now that it arrived (and
+// kept in se.reset for classify): until then the transport answers with it.
 func (p *Provider) hold(se *statusError) {
+	if se.reset.IsZero() {
+		se.reset = rateLimitReset(se.Header, p.now())
+	}
 	until := se.reset
 	held := *se
 	held.Header = se.Header.Clone()

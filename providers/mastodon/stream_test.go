@@ -527,3 +527,51 @@ func TestStreamEndsOnRevokedToken(t *testing.T) {
 		})
 	}
 }
+
+// TestStreamDial429HoldsEveryRequest: a 429 refusing the WebSocket upgrade
+// holds the account's other requests until its reset too.
+func TestStreamDial429HoldsEveryRequest(t *testing.T) {
+	p, _ := miniServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-RateLimit-Reset", time.Now().Add(time.Minute).UTC().Format(time.RFC3339Nano))
+		w.WriteHeader(http.StatusTooManyRequests)
+		_, _ = io.WriteString(w, `{"error":"Too many requests"}`)
+	})
+	// Stream logs "reconnecting" once it has handled the refused upgrade.
+	reconnecting := make(chan struct{}, 8)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ctx = zerolog.New(signalWriter{t: t, substr: "reconnecting", c: reconnecting}).Level(zerolog.DebugLevel).WithContext(ctx)
+	done := make(chan error, 1)
+	go func() { done <- p.Stream(ctx, "", newRecorder().emit) }()
+	defer func() { cancel(); <-done }()
+	select {
+	case <-reconnecting:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the refused upgrade was not handled")
+	}
+	// The server would answer 404 for this status: a held request never
+	// gets that far.
+	_, err := p.Fetch(context.Background(), "5")
+	if !errors.Is(err, providers.ErrRateLimited) || time.Until(providers.ResetOf(err)) < 30*time.Second {
+		t.Errorf("Fetch after a refused upgrade = %v, want rate limited for about a minute", err)
+	}
+}
+
+// signalWriter passes log lines to the test log and signals c for each one
+// that contains substr.
+type signalWriter struct {
+	t      *testing.T
+	substr string
+	c      chan struct{}
+}
+
+func (w signalWriter) Write(b []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(b)))
+	if strings.Contains(string(b), w.substr) {
+		select {
+		case w.c <- struct{}{}:
+		default:
+		}
+	}
+	return len(b), nil
+}
