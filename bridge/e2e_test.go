@@ -12,6 +12,7 @@ import (
 
 	"github.com/dualpower/dualpower/providers"
 	"github.com/dualpower/dualpower/providers/mastodon/mastodontest"
+	"github.com/dualpower/dualpower/providers/providertest"
 	"github.com/dualpower/dualpower/providers/twitter/twittertest"
 )
 
@@ -44,6 +45,14 @@ func (w *world) waitMirror(from, id, to string) []string {
 		return len(parts) > 0
 	})
 	return parts
+}
+
+// fake is the fake network account lives on.
+func (w *world) fake(account string) providertest.Fake {
+	if account == am {
+		return w.m
+	}
+	return w.x
 }
 
 // textOn returns the text the fake of account holds for id.
@@ -384,4 +393,93 @@ func TestBackfillMirrorsOlderPostsOnce(t *testing.T) {
 	if w.x.Posts() != 3 {
 		t.Errorf("X holds %d posts, want 3", w.x.Posts())
 	}
+}
+
+// TestEditThatChangesThePartCount: an edit that needs more parts edits the
+// ones there are and adds the rest as replies; one that needs fewer edits
+// and deletes the rest, last first. On X (edits give new IDs, can_edit) and
+// on Mastodon (edits keep IDs).
+func TestEditThatChangesThePartCount(t *testing.T) {
+	long := func(n int) string {
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, "Sentence number %d of the edited post. ", i+1)
+		}
+		return strings.TrimSpace(b.String())
+	}
+	// checkThread asserts that parts form one reply chain on f, under no
+	// parent, and hold words in order that add up to text.
+	checkThread := func(t *testing.T, w *world, to string, parts []string, text string) {
+		t.Helper()
+		var got []string
+		for i, id := range parts {
+			s, ok := w.fake(to).Lookup(id)
+			if !ok {
+				t.Fatalf("part %d (%s) is not on %s", i, id, to)
+			}
+			if want := ""; i > 0 {
+				want = parts[i-1]
+				if s.ReplyTo != want {
+					t.Errorf("part %d replies to %q, want %q", i, s.ReplyTo, want)
+				}
+			} else if s.ReplyTo != "" {
+				t.Errorf("the first part replies to %q", s.ReplyTo)
+			}
+			got = append(got, strings.Fields(strings.ReplaceAll(s.Text, "…", ""))...)
+		}
+		if g, want := strings.Join(got, " "), strings.Join(strings.Fields(text), " "); g != want {
+			t.Errorf("the parts say\n%s\nwant\n%s", g, want)
+		}
+	}
+
+	t.Run("mastodon to x", func(t *testing.T) {
+		w := newWorld(t, worldOpt{links: "  m2x: {from: alice-mastodon, to: [alice-x]}", xExtra: `can_edit: "true"`,
+			xopt: twittertest.Options{CanEdit: true}, mopt: mastodontest.Options{MaxCharacters: 1000}})
+		w.start()
+		id := w.m.Alice().Post(mastodontest.PostOpts{Text: "A short first version."})
+		first := w.waitMirror(am, id, ax)
+		if len(first) != 1 {
+			t.Fatalf("%d parts, want 1", len(first))
+		}
+		w.m.Alice().Edit(id, mastodontest.PostOpts{Text: long(14)})
+		w.waitFor("the edit that grows the thread", func() bool { return w.obs.count("edit") == 1 })
+		grown := w.mirror(am, id, ax)
+		if len(grown) < 2 {
+			t.Fatalf("%d parts after the edit, want a thread", len(grown))
+		}
+		checkThread(t, w, ax, grown, long(14))
+		if w.x.Posts() != len(grown) {
+			t.Errorf("X holds %d posts, want the %d parts", w.x.Posts(), len(grown))
+		}
+		w.m.Alice().Edit(id, mastodontest.PostOpts{Text: "Short again."})
+		w.waitFor("the edit that shrinks the thread", func() bool { return w.obs.count("edit") == 2 })
+		shrunk := w.mirror(am, id, ax)
+		if len(shrunk) != 1 {
+			t.Fatalf("%d parts after the second edit, want 1", len(shrunk))
+		}
+		checkThread(t, w, ax, shrunk, "Short again.")
+		if w.x.Posts() != 1 {
+			t.Errorf("X holds %d posts, want 1: the parts the text no longer needs are deleted", w.x.Posts())
+		}
+		if w.m.Posts() != 1 {
+			t.Errorf("Mastodon holds %d posts: something was echoed", w.m.Posts())
+		}
+	})
+
+	t.Run("x to mastodon", func(t *testing.T) {
+		w := newWorld(t, worldOpt{links: "  x2m: {from: alice-x, to: [alice-mastodon]}", mopt: mastodontest.Options{MaxCharacters: 100}})
+		w.start()
+		xid := w.x.Post(twittertest.PostOpts{Text: "A short first version."})
+		first := w.waitMirror(ax, xid, am)
+		if len(first) != 1 {
+			t.Fatalf("%d parts, want 1", len(first))
+		}
+		w.x.Edit(xid, long(6))
+		w.waitFor("the edit that grows the thread", func() bool { return w.obs.count("edit") == 1 })
+		grown := w.mirror(ax, xid, am)
+		if len(grown) < 2 || grown[0] != first[0] {
+			t.Fatalf("parts %v after the edit, want a thread that starts with the edited %s", grown, first[0])
+		}
+		checkThread(t, w, am, grown, long(6))
+	})
 }

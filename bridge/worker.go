@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -478,12 +479,31 @@ func (e *Engine) execEdit(ctx context.Context, a *account, in store.Intent, pl p
 		}
 		return outcome{err: err}
 	}
-	if len(r.Parts) != len(parts) {
-		return outcome{skip: fmt.Sprintf("edit not mirrored: it changes the thread from %d to %d parts", len(parts), len(r.Parts))}
+	// The edit may change how many parts the text needs: the parts both
+	// versions have are edited in place, then parts the new text adds are
+	// posted as replies to the last, or parts it no longer needs deleted
+	// (last first). Every step is safe to repeat after a crash: an edit
+	// to the same text, a publish that looks for itself first, a delete
+	// of what is gone.
+	kept := min(len(parts), len(r.Parts))
+	added := r.Parts[kept:]
+	if len(parts) > kept && a.caps.Deleter == nil {
+		return outcome{skip: fmt.Sprintf("edit not mirrored: it shortens the thread from %d to %d parts, and %s cannot delete", len(parts), len(r.Parts), a.cfg.Network)}
 	}
-	newIDs := make([]string, len(parts))
-	changed := false
-	for i, text := range r.Parts {
+	charged := added
+	if billed[a.cfg.Network] {
+		charged = r.Parts // an edit is a new post to X, and billed as one
+	}
+	var spend *store.Spend
+	if len(charged) > 0 {
+		var hold time.Time
+		var why string
+		if spend, hold, why = e.checkBudget(a, charged); !hold.IsZero() {
+			return outcome{hold: hold, why: why}
+		}
+	}
+	newIDs := make([]string, 0, len(r.Parts))
+	for i, text := range r.Parts[:kept] {
 		p, err := a.caps.Editor.Edit(ctx, parts[i], providers.Draft{
 			Key: fmt.Sprintf("%s-%d", in.Key, i), Text: text, ContentWarning: r.ContentWarning,
 			Sensitive: r.Sensitive, Visibility: r.Visibility, Language: r.Language, Mentions: r.Mentions,
@@ -494,11 +514,26 @@ func (e *Engine) execEdit(ctx context.Context, a *account, in store.Intent, pl p
 			}
 			return outcome{err: err}
 		}
-		newIDs[i] = p.ID
-		changed = changed || p.ID != parts[i]
+		newIDs = append(newIDs, p.ID)
 	}
-	c := &store.Completion{TextHash: textHash(pl.Post)}
-	if changed {
+	if len(added) > 0 {
+		more := &Rendered{Parts: added, ContentWarning: r.ContentWarning, Sensitive: r.Sensitive,
+			Visibility: r.Visibility, Language: r.Language, Mentions: r.Mentions}
+		extra := in
+		extra.Key = fmt.Sprintf("%s-add%d", in.Key, kept)
+		ids, _, err := e.publishParts(ctx, a, extra, more, newIDs[len(newIDs)-1], nil)
+		if err != nil {
+			return outcome{err: err}
+		}
+		newIDs = append(newIDs, ids...)
+	}
+	for i := len(parts) - 1; i >= kept; i-- {
+		if err := a.caps.Deleter.Delete(ctx, parts[i]); err != nil {
+			return outcome{err: err}
+		}
+	}
+	c := &store.Completion{TextHash: textHash(pl.Post), Spend: spend}
+	if !slices.Equal(newIDs, parts) {
 		c.Parts = newIDs
 	}
 	return outcome{done: c}
