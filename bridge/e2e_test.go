@@ -293,6 +293,31 @@ func TestDeleteDuringStreamOutage(t *testing.T) {
 	}
 }
 
+// TestRestartFindsEditsAndDeletesMadeWhileStopped: a toot edited and one
+// deleted while the daemon was stopped are edited and deleted on X after
+// the restart (the ledger tells the stream what it knows).
+func TestRestartFindsEditsAndDeletesMadeWhileStopped(t *testing.T) {
+	w := newWorld(t, worldOpt{links: "  m2x: {from: alice-mastodon, to: [alice-x]}", xExtra: `can_edit: "true"`,
+		xopt: twittertest.Options{CanEdit: true}})
+	w.start()
+	edited := w.m.Alice().Post(mastodontest.PostOpts{Text: "Before the stop"})
+	gone := w.m.Alice().Post(mastodontest.PostOpts{Text: "Deleted while stopped"})
+	w.waitMirror(am, edited, ax)
+	goneParts := w.waitMirror(am, gone, ax)
+	w.stop()
+	w.m.Alice().Edit(edited, mastodontest.PostOpts{Text: "Edited while stopped"})
+	w.m.Alice().Delete(gone)
+	w.start()
+	w.waitFor("the edit and the delete made while stopped", func() bool {
+		_, stillThere := w.x.Lookup(goneParts[0])
+		now := w.mirror(am, edited, ax)
+		return !stillThere && len(now) == 1 && w.textOn(ax, now[0]) == "Edited while stopped"
+	})
+	if w.x.Posts() != 1 {
+		t.Errorf("X holds %d posts, want the edited mirror only", w.x.Posts())
+	}
+}
+
 func TestXEditUpdatesMastodonInPlace(t *testing.T) {
 	w := newWorld(t, worldOpt{links: "  x2m: {from: alice-x, to: [alice-mastodon]}"})
 	w.start()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/dualpower/dualpower/config"
@@ -31,6 +32,11 @@ func (a *account) stream(ctx context.Context, e *Engine) {
 			a.log.Error().Err(err).Msg("cannot read the cursor")
 			return
 		}
+		if a.caps.Resumer != nil && cursor != "" {
+			if err := e.resume(a); err != nil {
+				a.log.Warn().Err(err).Msg("cannot tell the stream what the ledger knows; edits and deletes made while it was stopped may be missed")
+			}
+		}
 		start := time.Now()
 		err = a.caps.Streamer.Stream(a.logCtx(ctx), cursor, func(ctx context.Context, ev providers.Event) error {
 			return e.handleEvent(ctx, a, ev)
@@ -54,6 +60,42 @@ func (a *account) stream(ctx context.Context, e *Engine) {
 			return
 		}
 	}
+}
+
+// resumeWindow is how far back the posts a restarted stream is told about
+// reach; resumeKnown how many of them, at most (the newest).
+const (
+	resumeWindow = 30 * 24 * time.Hour
+	resumeKnown  = 100
+)
+
+// resume tells a streaming source that can take it (providers.Resumer)
+// what the ledger knows of its account: when the engine last heard from it
+// and the newest origins there not deleted, so that the stream's first
+// catch-up finds edits and deletes made while no stream listened.
+func (e *Engine) resume(a *account) error {
+	st, err := e.st.Account(a.name)
+	if err != nil || st.LastActivity.IsZero() {
+		return err
+	}
+	posts, err := e.st.PostsOn(a.name, e.now().Add(-resumeWindow))
+	if err != nil {
+		return err
+	}
+	var known []providers.Known
+	for _, p := range posts {
+		// Only origins: what happens to a mirror on its own network is
+		// not mirrored back.
+		if p.Role == store.Origin {
+			known = append(known, providers.Known{ID: p.Ref.ID, Created: p.Created})
+		}
+	}
+	slices.SortStableFunc(known, func(x, y providers.Known) int { return x.Created.Compare(y.Created) })
+	if len(known) > resumeKnown {
+		known = known[len(known)-resumeKnown:]
+	}
+	a.caps.Resumer.Resume(st.LastActivity, known)
+	return nil
 }
 
 // poll reads a polling source once from its cursor.

@@ -53,6 +53,24 @@ type Streamer interface {
 	Stream(ctx context.Context, cursor string, emit func(context.Context, Event) error) error
 }
 
+// Resumer is a Streamer that can be told, before Stream starts, what the
+// engine already knows of the account: the posts it holds there that were
+// not deleted, and when it last heard from the account. The next Stream's
+// first catch-up then also looks for what was edited or deleted while no
+// stream listened (the daemon was stopped, or its stream restarted), the
+// way it does after an outage of its own. Only a post the network
+// confirms gone becomes a Deleted event.
+type Resumer interface {
+	Resume(since time.Time, known []Known)
+}
+
+// Known is a post the engine holds on a source account: its native ID and
+// when it was made.
+type Known struct {
+	ID      string
+	Created time.Time
+}
+
 // Publisher is a target that can create posts. Every target is a Publisher.
 type Publisher interface {
 	// Publish creates one post. d.Key is stable across retries of the same
@@ -194,6 +212,7 @@ type Capabilities struct {
 	Fetcher    Fetcher
 	Reconciler Reconciler
 	Mentioner  Mentioner
+	Resumer    Resumer
 }
 
 // CapabilitiesOf finds p's optional capabilities.
@@ -209,6 +228,7 @@ func CapabilitiesOf(p Provider) Capabilities {
 	c.Fetcher, _ = p.(Fetcher)
 	c.Reconciler, _ = p.(Reconciler)
 	c.Mentioner, _ = p.(Mentioner)
+	c.Resumer, _ = p.(Resumer)
 	return c
 }
 

@@ -203,3 +203,29 @@ func (s *Store) RecentOrigins(account string, since time.Time) ([]Post, error) {
 	}
 	return out, nil
 }
+
+// PostsOn returns, in key order, the records of account's own posts made at
+// or after since and not deleted: its origins, and the mirrors published
+// there. It reads every record of the account, so it is for the start of a
+// stream, not for each event.
+func (s *Store) PostsOn(account string, since time.Time) ([]Post, error) {
+	var out []Post
+	err := s.read(func(tx *bbolt.Tx) error {
+		prefix := acctPrefix(account)
+		c := tx.Bucket(bucketPosts).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			p, err := decodePost(v)
+			if err != nil {
+				return fmt.Errorf("%q: %w: %w", k, err, ErrCorrupt)
+			}
+			if p.State != PostDeleted && !p.Created.Before(since) {
+				out = append(out, p)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: posts on %q: %w", account, err)
+	}
+	return out, nil
+}

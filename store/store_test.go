@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -606,5 +607,32 @@ func TestRecentOrigins(t *testing.T) {
 	}
 	if got, err := s.RecentOrigins("nobody", since); err != nil || len(got) != 0 {
 		t.Errorf("unknown account: %v %v", got, err)
+	}
+}
+
+func TestPostsOn(t *testing.T) {
+	s, c := openTest(t)
+	at := func(ev Event) Event { ev.Created = c.Now(); return ev }
+	mustRecord(t, s, at(created(ref("m", "1"), "1", "x")))
+	c.Advance(time.Hour)
+	since := c.Now()
+	mustRecord(t, s, at(created(ref("m", "2"), "2", "x")))
+	mustRecord(t, s, at(created(ref("m", "3"), "3", "x")))
+	mustRecord(t, s, Event{Kind: Deleted, Ref: ref("m", "3")})
+	mustRecord(t, s, created(ref("x", "9"), "9", "m"))
+	in := mustClaim(t, s, "m")
+	if err := s.Complete(in.ID, Completion{Parts: []string{"4", "5"}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.PostsOn("m", since)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, p := range got {
+		ids = append(ids, p.Role.String()+":"+strings.Join(p.Parts, "+"))
+	}
+	if g := strings.Join(ids, " "); g != "origin:2 mirror:4+5" {
+		t.Errorf("PostsOn = %q, want the origin made since (not the older one, not the deleted one) and the mirror", g)
 	}
 }

@@ -89,6 +89,10 @@ type Provider struct {
 	reqMu      sync.Mutex // serialises requests (see transport)
 	rlReset    time.Time
 	queryToken bool // the stream wants the token as a query parameter
+	// resumeSince and resumeKnown are what Resume was told, for the next
+	// Stream to start from.
+	resumeSince time.Time
+	resumeKnown []providers.Known
 }
 
 // New makes a provider for one account. It does no I/O; Verify checks the
@@ -521,6 +525,7 @@ var (
 	_ providers.Provider      = (*Provider)(nil)
 	_ providers.Poller        = (*Provider)(nil)
 	_ providers.Streamer      = (*Provider)(nil)
+	_ providers.Resumer       = (*Provider)(nil)
 	_ providers.Publisher     = (*Provider)(nil)
 	_ providers.Editor        = (*Provider)(nil)
 	_ providers.Deleter       = (*Provider)(nil)

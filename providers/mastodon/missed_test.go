@@ -135,3 +135,45 @@ func countEvents(evs []providers.Event, kind providers.EventKind, id string) int
 	}
 	return n
 }
+
+// TestStreamAfterResume: statuses edited and deleted while no stream
+// listened reach emit once a Stream starts after Resume names them.
+func TestStreamAfterResume(t *testing.T) {
+	for _, flavor := range []mastodontest.Flavor{mastodontest.Mastodon, mastodontest.GoToSocial} {
+		t.Run(flavor.String(), func(t *testing.T) {
+			p, srv := newFakeProvider(t, mastodontest.Options{Flavor: flavor, RateLimit: -1})
+			stopped := time.Now().Add(-time.Second)
+			edited := srv.PostAsUser("made before the stop", "")
+			gone := srv.PostAsUser("deleted while stopped", "")
+			kept := srv.PostAsUser("left alone", "")
+			_, cursor, err := p.Poll(context.Background(), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			// What the engine's ledger would hold of the three.
+			var known []providers.Known
+			for _, id := range []string{edited, gone, kept} {
+				post, err := p.Fetch(context.Background(), id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				known = append(known, providers.Known{ID: id, Created: post.Created})
+			}
+			// While no stream listens:
+			srv.EditAsUser(edited, "edited while stopped")
+			srv.DeleteAsUser(gone)
+
+			p.Resume(stopped, known)
+			rec := newRecorder()
+			runStream(t, p, cursor, rec.emit)
+			rec.waitFor(t, "the edit and the delete made while stopped", 10*time.Second, func(evs []providers.Event) bool {
+				return countEvents(evs, providers.Edited, edited) == 1 && countEvents(evs, providers.Deleted, gone) == 1
+			})
+			for _, ev := range rec.snapshot() {
+				if ev.Ref.ID == kept {
+					t.Errorf("the status left alone came as %s", ev.Kind)
+				}
+			}
+		})
+	}
+}

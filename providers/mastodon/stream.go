@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,10 +37,11 @@ const maxRateLimitWait = 15 * time.Minute
 // announces wss:// over plain http).
 //
 // It supervises the connection itself: reconnects with exponential backoff
-// and jitter (1 s doubling to 60 s, reset after a connection that stayed up a
-// minute; a rate limit waits for its reset, at most 15 minutes), pings the server and gives up on a connection silent for longer
-// than the read timeout (a half-open connection is noticed), and after every
-// connect — and after a failed one, so that a server without streaming still
+// and jitter (1 s doubling to 60 s, reset after a connection that stayed up
+// a minute; a rate limit waits for its reset, at most 15 minutes), pings the
+// server and gives up on a connection silent for longer than the read
+// timeout (a half-open connection is noticed), and after every connect —
+// and after a failed one, so that a server without streaming still
 // delivers — polls from the newest polled cursor (starting at cursor) and
 // emits what it finds, with Cursor set, before the stream's own events. It
 // polls once more a few seconds after each connect: a server subscribes a
@@ -49,15 +51,18 @@ const maxRateLimitWait = 15 * time.Minute
 // Events: update → Created and status.update → Edited, for the account's own
 // statuses only; delete → Deleted for any ID (the payload does not say whose
 // status it was; the engine drops the ones it does not know). Messages read
-// before a connection broke are still relayed. After a connection was lost,
-// the first catch-up also reads the newest page (see missedSince): statuses
-// edited while the stream was down are emitted as Edited, and statuses this
-// Stream delivered that are missing from the page and that the server
-// confirms gone as Deleted. Edits and deletes of statuses older than that
-// page, and deletes of statuses this Stream never delivered (made before
-// it started), are not found: the API lists neither. A post the
-// catch-up poll emitted and the stream then delivers is emitted once; a post
-// may still arrive twice across reconnects, and the caller drops the second.
+// before a connection broke are still relayed. A post the catch-up poll
+// emitted and the stream then delivers is emitted once; a post may still
+// arrive twice across reconnects, and the caller drops the second.
+//
+// Edits and deletes are not in the catch-up poll, which lists new statuses
+// only. So after a connection was lost — and at the start, after Resume,
+// for the time since the engine last heard from the account — the first
+// catch-up also reads the newest page (see missedSince): statuses edited
+// meanwhile are emitted as Edited, and statuses this Stream delivered or
+// Resume named that the page should show, does not, and the server confirms
+// gone, as Deleted. Edits and deletes of statuses older than that page are
+// not found: the API lists neither.
 //
 // It returns ctx.Err() when ctx ends, an *Error of kind Auth when the token
 // is refused, or the first error emit returns.
@@ -65,6 +70,17 @@ func (p *Provider) Stream(ctx context.Context, cursor string, emit func(context.
 	log := zerolog.Ctx(ctx)
 	bo := backoff{min: p.backoffMin, max: p.backoffMax}
 	st := &streamState{cursor: cursor, recent: newIDRing(recentIDs), live: liveIDs{n: pageSize}, emit: emit}
+	p.mu.Lock()
+	if !p.resumeSince.IsZero() {
+		// Start as after an outage that began when the engine last heard
+		// from the account (see Resume).
+		st.editsSince = p.resumeSince
+		for _, k := range p.resumeKnown {
+			st.live.remember(k.ID, k.Created)
+		}
+	}
+	p.resumeSince, p.resumeKnown = time.Time{}, nil
+	p.mu.Unlock()
 	for {
 		start := p.now()
 		connected, err := p.streamOnce(ctx, st)
@@ -379,25 +395,39 @@ func (l *liveIDs) note(ev providers.Event) {
 			}
 		}
 	case providers.Created:
-		if ev.Post == nil {
-			return
-		}
-		for _, x := range l.list {
-			if x.id == ev.Ref.ID {
-				return
-			}
-		}
-		at := len(l.list)
-		for at > 0 && l.list[at-1].created.After(ev.Post.Created) {
-			at--
-		}
-		l.list = append(l.list, liveID{})
-		copy(l.list[at+1:], l.list[at:])
-		l.list[at] = liveID{id: ev.Ref.ID, created: ev.Post.Created}
-		if len(l.list) > l.n {
-			l.list = append(l.list[:0], l.list[len(l.list)-l.n:]...)
+		if ev.Post != nil {
+			l.remember(ev.Ref.ID, ev.Post.Created)
 		}
 	}
+}
+
+// remember adds a status, keeping the newest n.
+func (l *liveIDs) remember(id string, created time.Time) {
+	for _, x := range l.list {
+		if x.id == id {
+			return
+		}
+	}
+	at := len(l.list)
+	for at > 0 && l.list[at-1].created.After(created) {
+		at--
+	}
+	l.list = append(l.list, liveID{})
+	copy(l.list[at+1:], l.list[at:])
+	l.list[at] = liveID{id: id, created: created}
+	if len(l.list) > l.n {
+		l.list = append(l.list[:0], l.list[len(l.list)-l.n:]...)
+	}
+}
+
+// Resume implements providers.Resumer: the next Stream's first catch-up
+// reads the newest page for statuses edited since since (less a minute),
+// and looks up each of known that the page should show and does not (the
+// newest page's worth of them are kept).
+func (p *Provider) Resume(since time.Time, known []providers.Known) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.resumeSince, p.resumeKnown = since, slices.Clone(known)
 }
 
 // streamEvent decodes one stream message; ok is false for messages that
