@@ -49,11 +49,11 @@ func (e *Engine) checkBudget(a *account, parts []string) (*store.Spend, time.Tim
 	}
 	switch {
 	case c.Limits.PostsPerDay > 0 && dayPosts+spend.Posts > c.Limits.PostsPerDay:
-		return nil, nextDay, fmt.Sprintf("held: posts_per_day (%d) reached", c.Limits.PostsPerDay)
+		return nil, nextDay, fmt.Sprintf(heldPrefix+"posts_per_day (%d) reached", c.Limits.PostsPerDay)
 	case c.Limits.PostsPerMonth > 0 && monthPosts+spend.Posts > c.Limits.PostsPerMonth:
-		return nil, nextMonth, fmt.Sprintf("held: posts_per_month (%d) reached", c.Limits.PostsPerMonth)
+		return nil, nextMonth, fmt.Sprintf(heldPrefix+"posts_per_month (%d) reached", c.Limits.PostsPerMonth)
 	case c.Budget.USDPerMonth > 0 && float64(monthSpend+spend.MicroUSD) > c.Budget.USDPerMonth*1e6:
-		return nil, nextMonth, fmt.Sprintf("held: budget of $%.2f a month would be exceeded ($%.3f spent)", c.Budget.USDPerMonth, float64(monthSpend)/1e6)
+		return nil, nextMonth, fmt.Sprintf(heldPrefix+"budget of $%.2f a month would be exceeded ($%.3f spent)", c.Budget.USDPerMonth, float64(monthSpend)/1e6)
 	}
 	return spend, time.Time{}, ""
 }

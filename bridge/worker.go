@@ -258,7 +258,7 @@ func (a *account) recordError(e *Engine, in store.Intent, err error) error {
 			log.Error().Err(serr).Msg("cannot record the rate limit")
 		}
 		log.Warn().Time("reset", reset).Msg("rate limited: nothing is sent to this account before the reset")
-		return e.st.Fail(in.ID, store.Failure{Reason: "rate limited", RetryAt: reset.Add(time.Millisecond)})
+		return e.st.Fail(in.ID, store.Failure{Reason: reasonRateLimited, RetryAt: reset.Add(time.Millisecond)})
 	case providers.Quota:
 		reset := providers.ResetOf(err)
 		if reset.IsZero() {
@@ -266,8 +266,8 @@ func (a *account) recordError(e *Engine, in store.Intent, err error) error {
 		}
 		a.limitUntil(reset)
 		log.Warn().Err(err).Time("until", reset).Msg("the network's usage cap is reached; work is held")
-		e.obs.Held(in.Link, a.name, "usage cap reached", reset)
-		return e.st.Fail(in.ID, store.Failure{Reason: "usage cap reached", RetryAt: reset})
+		e.obs.Held(in.Link, a.name, reasonUsageCap, reset)
+		return e.st.Fail(in.ID, store.Failure{Reason: reasonUsageCap, RetryAt: reset})
 	case providers.Transient:
 		if publishes(in.Kind) {
 			// A timeout or a 5xx may come after the network made the
@@ -631,5 +631,13 @@ func publishes(k store.IntentKind) bool {
 // cap, a budget or a rate limit (nothing was sent) from work whose attempt
 // failed in flight.
 func heldBack(lastError string) bool {
-	return strings.HasPrefix(lastError, "held:") || lastError == "rate limited" || lastError == "usage cap reached"
+	return strings.HasPrefix(lastError, heldPrefix) || lastError == reasonRateLimited || lastError == reasonUsageCap
 }
+
+// The reasons recorded for work held back before anything was sent; heldBack
+// reads them back, so they are written from these constants only.
+const (
+	heldPrefix        = "held: " // the engine's own limits and budget
+	reasonRateLimited = "rate limited"
+	reasonUsageCap    = "usage cap reached"
+)
