@@ -36,7 +36,7 @@ func TestConformance(t *testing.T) {
 				p, srv := newFakeProvider(t, mastodontest.Options{Flavor: flavor})
 				return providertest.Env{
 					Provider:         p,
-					Fake:             cappedLatency{srv},
+					Fake:             srv,
 					Secrets:          []string{srv.Token()},
 					Image:            mastodontest.PNG(),
 					ImageContentType: "image/png",
@@ -45,12 +45,3 @@ func TestConformance(t *testing.T) {
 		})
 	}
 }
-
-// cappedLatency caps the fake's latency at two seconds. The fake delays an
-// answer before it reads the request body, and a Go server notices a client
-// that went away only once the body is read, so a POST delayed by the
-// suite's hour would hold the fake's Close (and the test) for that hour. Two
-// seconds still outlast every deadline the suite sets for a slow call.
-type cappedLatency struct{ *mastodontest.Server }
-
-func (c cappedLatency) SetLatency(d time.Duration) { c.Server.SetLatency(min(d, 2*time.Second)) }
