@@ -177,26 +177,16 @@ func (s *Store) LastPart(ref providers.Ref) (string, bool, error) {
 // has taken on lately, for brakes that must outlast a restart. It reads
 // every record of the account, so it is for start-up, not for each event.
 func (s *Store) RecentOrigins(account string, since time.Time) ([]Post, error) {
-	var out []Post
-	err := s.read(func(tx *bbolt.Tx) error {
-		prefix := acctPrefix(account)
-		c := tx.Bucket(bucketPosts).Cursor()
-		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			p, err := decodePost(v)
-			if err != nil {
-				return fmt.Errorf("%q: %w: %w", k, err, ErrCorrupt)
-			}
-			if p.Role != Origin {
-				continue
-			}
-			for _, ts := range p.Targets {
-				if !ts.Updated.Before(since) {
-					out = append(out, p)
-					break
-				}
+	out, err := s.postsOf(account, func(p *Post) bool {
+		if p.Role != Origin {
+			return false
+		}
+		for _, ts := range p.Targets {
+			if !ts.Updated.Before(since) {
+				return true
 			}
 		}
-		return nil
+		return false
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: recent origins of %q: %w", account, err)
@@ -209,6 +199,18 @@ func (s *Store) RecentOrigins(account string, since time.Time) ([]Post, error) {
 // there. It reads every record of the account, so it is for the start of a
 // stream, not for each event.
 func (s *Store) PostsOn(account string, since time.Time) ([]Post, error) {
+	out, err := s.postsOf(account, func(p *Post) bool {
+		return p.State != PostDeleted && !p.Created.Before(since)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: posts on %q: %w", account, err)
+	}
+	return out, nil
+}
+
+// postsOf returns, in key order, the records of account's posts that keep
+// says to keep.
+func (s *Store) postsOf(account string, keep func(*Post) bool) ([]Post, error) {
 	var out []Post
 	err := s.read(func(tx *bbolt.Tx) error {
 		prefix := acctPrefix(account)
@@ -218,14 +220,11 @@ func (s *Store) PostsOn(account string, since time.Time) ([]Post, error) {
 			if err != nil {
 				return fmt.Errorf("%q: %w: %w", k, err, ErrCorrupt)
 			}
-			if p.State != PostDeleted && !p.Created.Before(since) {
+			if keep(&p) {
 				out = append(out, p)
 			}
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("store: posts on %q: %w", account, err)
-	}
-	return out, nil
+	return out, err
 }
