@@ -165,8 +165,14 @@ func Permanent(err error) bool {
 
 // MinRateLimitWait is the least a rate limit holds: a reset the server's
 // clock had already passed when it answered still waits this long, so a
-// caller that honours resets never spins.
-const MinRateLimitWait = time.Second
+// caller that honours resets never spins. MaxRateLimitWait is the most: no
+// network's rate-limit window is longer than a day (X's 24-hour
+// allowances are the longest), so a reset further away is a broken answer,
+// and must not stop an account for good.
+const (
+	MinRateLimitWait = time.Second
+	MaxRateLimitWait = 24 * time.Hour
+)
 
 // ServerReset moves a reset a server named by its own clock onto ours.
 // The answer's Date header says what the server's clock read when it
@@ -176,13 +182,23 @@ const MinRateLimitWait = time.Second
 // Without a usable Date the reset is taken as it is. Either way the reset
 // is at least MinRateLimitWait from now: a slow answer whose window has
 // already rolled over must not become a reset in the past, nor one that
-// falls back to a long default.
+// falls back to a long default; and at most MaxRateLimitWait. A Date more
+// than a day from now is ignored as broken.
 func ServerReset(h http.Header, reset, now time.Time) time.Time {
-	if date, err := http.ParseTime(h.Get("Date")); err == nil {
+	if date, err := http.ParseTime(h.Get("Date")); err == nil && date.Sub(now).Abs() <= MaxRateLimitWait {
 		reset = now.Add(reset.Sub(date))
 	}
+	return ClampReset(reset, now)
+}
+
+// ClampReset keeps a rate limit's reset between MinRateLimitWait and
+// MaxRateLimitWait from now.
+func ClampReset(reset, now time.Time) time.Time {
 	if floor := now.Add(MinRateLimitWait); reset.Before(floor) {
 		return floor
+	}
+	if ceil := now.Add(MaxRateLimitWait); reset.After(ceil) {
+		return ceil
 	}
 	return reset
 }

@@ -95,6 +95,9 @@ func TestServerReset(t *testing.T) {
 		{"reset passed on the server's clock", date(now), now.Add(-time.Second), now.Add(MinRateLimitWait)},
 		{"reset passed without Date", "", now.Add(-time.Hour), now.Add(MinRateLimitWait)},
 		{"reset less than the floor away", date(now), now.Add(100 * time.Millisecond), now.Add(MinRateLimitWait)},
+		{"reset next year", date(now), now.AddDate(1, 0, 0), now.Add(MaxRateLimitWait)},
+		{"Date in 1970 is ignored", date(time.Unix(0, 0)), now.Add(time.Minute), now.Add(time.Minute)},
+		{"Date two days ahead is ignored", date(now.Add(48 * time.Hour)), now.Add(time.Minute), now.Add(time.Minute)},
 	} {
 		h := http.Header{}
 		if tt.date != "" {

@@ -118,19 +118,16 @@ func (p *Provider) fromStatus(op string, se *statusError) error {
 
 // rateLimitReset reads Mastodon's X-RateLimit-Reset (ISO 8601, by the
 // server's clock, which providers.ServerReset moves onto ours), else
-// Retry-After, else gives now+5 min. It is never less than
-// providers.MinRateLimitWait away: a 429 that arrived after its own reset
-// (a slow answer) holds a second, not the five minutes of a 429 that
-// names no time.
+// Retry-After, else gives now+5 min. It is kept between
+// providers.MinRateLimitWait and MaxRateLimitWait away: a 429 that arrived
+// after its own reset (a slow answer) holds a second, not the five minutes
+// of a 429 that names no time, and one naming next year holds a day.
 func rateLimitReset(h http.Header, now time.Time) time.Time {
 	if t, ok := parseISOTime(h.Get("X-RateLimit-Reset")); ok {
 		return providers.ServerReset(h, t, now)
 	}
 	if t := providers.ParseRetryAfter(h, now); !t.IsZero() {
-		if floor := now.Add(providers.MinRateLimitWait); t.Before(floor) {
-			return floor
-		}
-		return t
+		return providers.ClampReset(t, now)
 	}
 	return now.Add(defaultRateLimitWait)
 }

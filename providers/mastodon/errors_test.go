@@ -84,6 +84,8 @@ func TestClassify(t *testing.T) {
 			providers.RateLimited, "", now.Add(30 * time.Second), ""},
 		{"429 whose reset passed before it arrived", answer{429, map[string]string{"X-RateLimit-Reset": "2026-11-25T11:59:59.5Z"}, ``},
 			providers.RateLimited, "", now.Add(providers.MinRateLimitWait), ""},
+		{"429 naming next year holds a day", answer{429, map[string]string{"X-RateLimit-Reset": "2027-11-25T12:00:00Z"}, ``},
+			providers.RateLimited, "", now.Add(providers.MaxRateLimitWait), ""},
 		{"429 retry-after", answer{429, map[string]string{"Retry-After": "90"}, `{"error":"Too many requests"}`}, providers.RateLimited, "", now.Add(90 * time.Second), ""},
 		{"429 bad reset falls back", answer{429, map[string]string{"X-RateLimit-Reset": "soon", "Retry-After": "30"}, ``}, providers.RateLimited, "", now.Add(30 * time.Second), ""},
 		{"429 no headers", answer{429, nil, ``}, providers.RateLimited, "", now.Add(5 * time.Minute), ""},

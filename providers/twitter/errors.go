@@ -218,7 +218,10 @@ func rateReset(h http.Header, now time.Time) time.Time {
 		// X's clock, not ours: see providers.ServerReset.
 		return providers.ServerReset(h, reset, now)
 	}
-	return providers.ParseRetryAfter(h, now)
+	if t := providers.ParseRetryAfter(h, now); !t.IsZero() {
+		return providers.ClampReset(t, now)
+	}
+	return time.Time{}
 }
 
 // quotaReset is when a usage cap ends: a spent 24-hour allowance's reset
