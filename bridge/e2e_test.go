@@ -1,8 +1,15 @@
 package bridge
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -507,4 +514,52 @@ func TestEditThatChangesThePartCount(t *testing.T) {
 		}
 		checkThread(t, w, am, grown, long(6))
 	})
+}
+
+// TestEditGrowthSurvivesALostAnswer: the answer to the publish of a part an
+// edit adds is lost after X made the post; the retry finds that post rather
+// than posting the part again.
+func TestEditGrowthSurvivesALostAnswer(t *testing.T) {
+	w := newWorld(t, worldOpt{links: "  m2x: {from: alice-mastodon, to: [alice-x]}", xExtra: `can_edit: "true"`,
+		xopt: twittertest.Options{CanEdit: true}, mopt: mastodontest.Options{MaxCharacters: 1000}})
+	u, _ := url.Parse(w.x.URL())
+	rp := httputil.NewSingleHostReverseProxy(u)
+	var armed, lost atomic.Bool
+	rp.ModifyResponse = func(resp *http.Response) error {
+		if resp.Request.Method == http.MethodPost && resp.Request.URL.Path == "/2/tweets" &&
+			resp.Request.Header.Get("X-Test-Edit") == "" && armed.Load() && lost.CompareAndSwap(false, true) {
+			return errors.New("the answer is lost on the way back")
+		}
+		return nil
+	}
+	proxy := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == "/2/tweets" {
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			if bytes.Contains(body, []byte(`"edit_options"`)) {
+				r.Header.Set("X-Test-Edit", "1") // marks the edit itself, which is let through
+			}
+		}
+		rp.ServeHTTP(rw, r)
+	}))
+	t.Cleanup(proxy.Close)
+	w.cfg.Accounts[ax].Settings["api_base"] = proxy.URL
+	w.start()
+
+	id := w.m.Alice().Post(mastodontest.PostOpts{Text: "A short first version."})
+	w.waitMirror(am, id, ax)
+	var b strings.Builder
+	for i := range 14 {
+		fmt.Fprintf(&b, "Sentence number %d of the edited post. ", i+1)
+	}
+	armed.Store(true)
+	w.m.Alice().Edit(id, mastodontest.PostOpts{Text: strings.TrimSpace(b.String())})
+	w.waitFor("the edit that grows the thread", func() bool { return w.obs.count("edit") == 1 })
+	if !lost.Load() {
+		t.Fatal("no answer was lost: the test did not test anything")
+	}
+	parts := w.mirror(am, id, ax)
+	if len(parts) < 2 || w.x.Posts() != len(parts) {
+		t.Errorf("X holds %d posts for a mirror of %d parts: a part was posted twice", w.x.Posts(), len(parts))
+	}
 }

@@ -426,3 +426,36 @@ func TestPollSinceTime(t *testing.T) {
 		t.Errorf("Poll = %v next %s, want %v", got, next, ids)
 	}
 }
+
+// TestEditRetriedAfterALostAnswer: an edit whose answer was lost made a
+// new version; the retry, still naming the old ID, gets that version back
+// without editing again, and a retry with other text edits the newest
+// version rather than failing.
+func TestEditRetriedAfterALostAnswer(t *testing.T) {
+	fx := twittertest.New(t, twittertest.Options{CanEdit: true})
+	p := newProvider(t, fx, map[string]string{"can_edit": "true"})
+	orig, err := p.Publish(ctx(t), providers.Draft{Text: "meeting on Tuesday"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := p.Edit(ctx(t), orig.ID, providers.Draft{Text: "meeting on Thursday"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The answer above is "lost": the retry names the original again.
+	again, err := p.Edit(ctx(t), orig.ID, providers.Draft{Text: "meeting on Thursday"})
+	if err != nil || again.ID != first.ID {
+		t.Fatalf("retried edit = %+v, %v; want the version the first attempt made, %s", again, err, first.ID)
+	}
+	if st, _ := fx.Lookup(first.ID); st.EditCount != 1 {
+		t.Errorf("%d edits, want 1: the retry edited again", st.EditCount)
+	}
+	// A later edit that still names the original goes to the newest version.
+	later, err := p.Edit(ctx(t), orig.ID, providers.Draft{Text: "meeting on Friday"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, ok := fx.Lookup(later.ID); !ok || st.Text != "meeting on Friday" || st.EditCount != 2 {
+		t.Errorf("the later edit made %+v (%v), want the third version saying Friday", st, ok)
+	}
+}

@@ -50,7 +50,49 @@ func (p *Provider) Edit(ctx context.Context, id string, d providers.Draft) (prov
 	if !validID(id) {
 		return providers.Published{}, p.badID(op, id)
 	}
-	return p.create(ctx, op, id, d)
+	pub, err := p.create(ctx, op, id, d)
+	if err == nil || !errors.Is(err, &providers.Error{Kind: providers.Rejected, Reason: providers.ReasonEditDenied}) {
+		return pub, err
+	}
+	// X edits only a post's latest version. When id has a newer one, an
+	// earlier attempt of this edit may have made it and lost the answer:
+	// that version is the result if it says what d says; else the edit
+	// goes to it. Reads are spent only on this path.
+	latest, text, lerr := p.latestVersion(ctx, op, id)
+	if lerr != nil || latest == id {
+		return providers.Published{}, err
+	}
+	if comparable(text) == comparable(d.Text) {
+		return providers.Published{ID: latest, URL: statusURL(p.username(), latest)}, nil
+	}
+	return p.create(ctx, op, latest, d)
+}
+
+// latestVersion returns the newest version of post id (the last of its
+// edit_history_tweet_ids) and that version's text.
+func (p *Provider) latestVersion(ctx context.Context, op, id string) (string, string, error) {
+	var r tweetResponse
+	if err := p.call(ctx, op, http.MethodGet, "/2/tweets/"+id, readQuery(), nil, &r); err != nil {
+		return "", "", err
+	}
+	if r.Data == nil || len(r.Data.EditHistoryTweetIDs) == 0 {
+		return "", "", p.malformed(op, "the answer holds no edit history")
+	}
+	latest := r.Data.EditHistoryTweetIDs[len(r.Data.EditHistoryTweetIDs)-1]
+	if !validID(latest) {
+		return "", "", p.malformed(op, "the edit history holds a malformed ID")
+	}
+	if latest == id {
+		return id, r.Data.Text, nil
+	}
+	var l tweetResponse
+	if err := p.call(ctx, op, http.MethodGet, "/2/tweets/"+latest, readQuery(), nil, &l); err != nil {
+		return "", "", err
+	}
+	if l.Data == nil || l.Data.ID != latest {
+		return "", "", p.malformed(op, "the answer holds no post")
+	}
+	return latest, p.converter(l.Includes).post(*l.Data).Text, nil
 }
 
 func (p *Provider) create(ctx context.Context, op, previous string, d providers.Draft) (providers.Published, error) {
