@@ -52,6 +52,11 @@ func (d *dryWriter) Repost(ctx context.Context, id string) error {
 	return nil
 }
 
+func (d *dryWriter) Unrepost(ctx context.Context, id string) error {
+	d.log.Info().Str("id", id).Msg("dry run: would undo the repost")
+	return nil
+}
+
 func (d *dryWriter) UploadMedia(ctx context.Context, u providers.Upload) (string, error) {
 	n, _ := io.Copy(io.Discard, u.Body)
 	id := d.id()

@@ -101,6 +101,9 @@ type Reposter interface {
 	// Repost reposts post id on this account. Reposting what is already
 	// reposted is success.
 	Repost(ctx context.Context, id string) error
+	// Unrepost undoes this account's repost of post id. A post not
+	// reposted, or gone, is success.
+	Unrepost(ctx context.Context, id string) error
 }
 
 // MediaUploader is a target that takes media attachments.

@@ -201,6 +201,21 @@ func (p *Provider) Repost(ctx context.Context, id string) error {
 	return err
 }
 
+// Unrepost undoes the account's reblog of status id (POST
+// /api/v1/statuses/:id/unreblog). A status not reblogged answers with the
+// status as it is; one that is gone is success too.
+func (p *Provider) Unrepost(ctx context.Context, id string) error {
+	const op = "unrepost"
+	if !validID(id) {
+		return nil // nothing of this account's can be reposted under such an ID
+	}
+	_, err := p.do(ctx, op, http.MethodPost, "/api/v1/statuses/"+url.PathEscape(id)+"/unreblog", nil, nil, "", nil)
+	if errors.Is(err, providers.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
 // Fetch reads status id (GET /api/v1/statuses/:id), or returns an *Error of
 // kind NotFound.
 func (p *Provider) Fetch(ctx context.Context, id string) (*providers.Post, error) {

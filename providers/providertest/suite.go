@@ -307,6 +307,19 @@ func testRepost(t *testing.T, s *suite) {
 	if got := s.Fake.Posts(); got != before+1 {
 		t.Errorf("posts after a second Repost = %d, want %d (no second repost)", got, before+1)
 	}
+	if err := rp.Unrepost(s.ctx(t), id); err != nil {
+		s.noSecret(t, err)
+		t.Fatalf("Unrepost: %v", err)
+	}
+	if got := s.Fake.Posts(); got != before {
+		t.Errorf("posts after Unrepost = %d, want %d (the repost undone)", got, before)
+	}
+	if err := rp.Unrepost(s.ctx(t), id); err != nil {
+		t.Errorf("undoing a repost that is not there = %v, want nil", err)
+	}
+	if got, _ := s.Fake.Lookup(id); got.ID != id {
+		t.Errorf("the reposted post itself is gone after Unrepost")
+	}
 }
 
 func testErrors(t *testing.T, s *suite) {

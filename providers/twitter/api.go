@@ -188,6 +188,14 @@ type retweetRequest struct {
 	TweetID string `json:"tweet_id"`
 }
 
+// unretweetResponse is UsersRetweetsDeleteResponse.
+type unretweetResponse struct {
+	Data *struct {
+		Retweeted bool `json:"retweeted"`
+	} `json:"data"`
+	Errors []problem `json:"errors"`
+}
+
 // retweetResponse is UsersRetweetsCreateResponse.
 type retweetResponse struct {
 	Data *struct {

@@ -223,6 +223,35 @@ func (p *Provider) Repost(ctx context.Context, id string) error {
 	return nil
 }
 
+// Unrepost undoes the account's retweet of post id (DELETE
+// /2/users/:id/retweets/:source_tweet_id). X answers retweeted: false
+// whether or not it was retweeted; a post that is gone is success too.
+func (p *Provider) Unrepost(ctx context.Context, id string) error {
+	const op = "unrepost"
+	if !validID(id) {
+		return p.badID(op, id)
+	}
+	me, err := p.self(ctx, op)
+	if err != nil {
+		return err
+	}
+	var r unretweetResponse
+	err = p.call(ctx, op, http.MethodDelete, "/2/users/"+me.ID+"/retweets/"+id, nil, nil, &r)
+	if errors.Is(err, providers.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if r.Data == nil {
+		if len(r.Errors) > 0 {
+			return p.problemsError(op, r.Errors)
+		}
+		return p.malformed(op, "the answer does not say the repost was undone")
+	}
+	return nil
+}
+
 func alreadyReposted(e *providers.Error) bool {
 	m := strings.ToLower(e.Message)
 	return strings.Contains(m, "already retweeted") || strings.Contains(m, "already reposted") ||
