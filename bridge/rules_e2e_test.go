@@ -112,6 +112,13 @@ func TestNativeRepostOfAMirroredPost(t *testing.T) {
 	if s, _ := w.x.Lookup(ids[len(ids)-1]); s.RepostOf != parts[0] {
 		t.Errorf("the retweet reposts %q, want the mirror %s", s.RepostOf, parts[0])
 	}
+
+	// Undoing the boost undoes the retweet, and only that.
+	w.m.Alice().Unboost(id)
+	w.waitFor("the retweet to be undone", func() bool { return w.x.Posts() == 1 })
+	if _, ok := w.x.Lookup(parts[0]); !ok {
+		t.Errorf("the mirror itself went with the retweet")
+	}
 }
 
 func TestRepostAsLink(t *testing.T) {

@@ -552,9 +552,18 @@ func (e *Engine) execDelete(ctx context.Context, a *account, in store.Intent) ou
 		return outcome{skip: "delete not mirrored: " + a.cfg.Network + " adapter cannot delete"}
 	}
 	// Last part first, so a reader never sees a thread with a hole at its
-	// head.
+	// head. A native repost is undone rather than deleted.
 	for i := len(parts) - 1; i >= 0; i-- {
-		if err := a.caps.Deleter.Delete(ctx, parts[i]); err != nil {
+		var err error
+		if id, ok := strings.CutPrefix(parts[i], repostPrefix); ok {
+			if a.caps.Reposter == nil {
+				return outcome{skip: "undoing a repost not mirrored: " + a.cfg.Network + " adapter cannot repost"}
+			}
+			err = a.caps.Reposter.Unrepost(ctx, id)
+		} else {
+			err = a.caps.Deleter.Delete(ctx, parts[i])
+		}
+		if err != nil {
 			return outcome{err: err}
 		}
 	}
@@ -588,8 +597,22 @@ func (e *Engine) execRepost(ctx context.Context, a *account, in store.Intent, pl
 	if err := a.caps.Reposter.Repost(ctx, parts[0]); err != nil {
 		return outcome{err: err}
 	}
-	return outcome{done: &store.Completion{}}
+	// The repost is recorded as a mirror whose one part names what was
+	// reposted, so that undoing the origin undoes it. When another origin
+	// already reposted the same post here, that one owns the record.
+	part := repostPrefix + parts[0]
+	if _, taken, err := e.st.Lookup(providers.Ref{Account: a.name, ID: part}); err != nil {
+		return outcome{err: err}
+	} else if taken {
+		return outcome{done: &store.Completion{}}
+	}
+	return outcome{done: &store.Completion{Parts: []string{part}}}
 }
+
+// repostPrefix marks the part of a native repost's mirror: "repost:" and
+// the ID of the post reposted on the target (a repost has no ID of its own
+// on every network: X gives none).
+const repostPrefix = "repost:"
 
 // resolve finds the ledger Ref of a post another post points at: one of
 // the source account's own, or one of another configured account on the

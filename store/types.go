@@ -194,7 +194,9 @@ type Intent struct {
 type Completion struct {
 	// Parts are the native IDs of what was posted on the target, in order
 	// (a long post becomes a thread of parts). Required for Publish and
-	// Announce; the repost's own ID for Repost, if the network gives one;
+	// Announce; for Repost, one ID that names the repost on its account
+	// (the engine uses "repost:" and the reposted post's ID, as no network
+	// need give a repost an ID of its own), or none;
 	// the new IDs for Edit on a network whose edits get new IDs (X), empty
 	// when the edit kept the IDs; ignored for Delete.
 	Parts    []string
