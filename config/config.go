@@ -74,6 +74,12 @@ type Account struct {
 	// "@every 15m" on twitter, "@every 5m" elsewhere. "" means the account
 	// is never polled; see Reads.
 	Poll string
+	// CheckDeletes is a robfig/cron spec for looking up the account's
+	// mirrored posts of the last two days, to find deletes its network does
+	// not announce (X lists none; a polled Mastodon account none either).
+	// "" (the default) never checks: on X every post looked up is billed
+	// as a read.
+	CheckDeletes string
 	// Limits cap what the bridge posts to this account; 0 is no limit.
 	Limits struct{ PostsPerDay, PostsPerMonth int }
 	// Budget caps what posting to this account may cost (X bills per

@@ -187,7 +187,7 @@ func (p *parser) name(f field) bool {
 	return true
 }
 
-var commonAccountKeys = []string{"network", "stream", "poll", "limits", "budget"}
+var commonAccountKeys = []string{"network", "stream", "poll", "check_deletes", "limits", "budget"}
 
 func (p *parser) account(f field) *Account {
 	a := &Account{
@@ -242,6 +242,10 @@ func (p *parser) account(f field) *Account {
 		case g.key == "poll":
 			if s, ok := p.schedule(g, true); ok {
 				a.Poll = s
+			}
+		case g.key == "check_deletes":
+			if s, ok := p.schedule(g, true); ok {
+				a.CheckDeletes = s
 			}
 		case g.key == "limits":
 			for _, h := range p.fields(g.val, g.path) {

@@ -64,6 +64,19 @@ type Resumer interface {
 	Resume(since time.Time, known []Known)
 }
 
+// Checker is a source that can tell which of its posts are gone: the
+// deletes its network does not announce (X lists none; a polled Mastodon
+// account sees none).
+type Checker interface {
+	// Gone returns those of ids (at most MaxChecked) that the network says
+	// no longer exist. Only a definite "not found" counts: a post it cannot
+	// tell about (protected, an error) is not gone.
+	Gone(ctx context.Context, ids []string) ([]string, error)
+}
+
+// MaxChecked is how many IDs one Gone call takes at most.
+const MaxChecked = 100
+
 // Known is a post the engine holds on a source account: its native ID and
 // when it was made.
 type Known struct {
@@ -216,6 +229,7 @@ type Capabilities struct {
 	Reconciler Reconciler
 	Mentioner  Mentioner
 	Resumer    Resumer
+	Checker    Checker
 }
 
 // CapabilitiesOf finds p's optional capabilities.
@@ -232,6 +246,7 @@ func CapabilitiesOf(p Provider) Capabilities {
 	c.Reconciler, _ = p.(Reconciler)
 	c.Mentioner, _ = p.(Mentioner)
 	c.Resumer, _ = p.(Resumer)
+	c.Checker, _ = p.(Checker)
 	return c
 }
 

@@ -526,6 +526,7 @@ var (
 	_ providers.Poller        = (*Provider)(nil)
 	_ providers.Streamer      = (*Provider)(nil)
 	_ providers.Resumer       = (*Provider)(nil)
+	_ providers.Checker       = (*Provider)(nil)
 	_ providers.Publisher     = (*Provider)(nil)
 	_ providers.Editor        = (*Provider)(nil)
 	_ providers.Deleter       = (*Provider)(nil)

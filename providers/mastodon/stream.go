@@ -327,16 +327,10 @@ const editSlack = time.Minute
 // the next outage). Edits of older statuses, and deletes of statuses the
 // stream never delivered, are not found: the API lists neither.
 func (p *Provider) missedSince(ctx context.Context, since time.Time, live *liveIDs) ([]providers.Event, error) {
-	me, err := p.me(ctx)
+	me, page, whole, err := p.newestPage(ctx, "stream")
 	if err != nil {
 		return nil, err
 	}
-	var raws []json.RawMessage
-	q := url.Values{"limit": {strconv.Itoa(pageSize)}}
-	if _, err := p.do(ctx, "stream", http.MethodGet, "/api/v1/accounts/"+url.PathEscape(me.ID)+"/statuses", q, nil, "", &raws); err != nil {
-		return nil, err
-	}
-	page, _ := newerThan(decodeStatuses(ctx, raws), "")
 	dom := p.localDomain()
 	var out []providers.Event
 	onPage := make(map[string]bool, len(page))
@@ -352,24 +346,85 @@ func (p *Provider) missedSince(ctx context.Context, since time.Time, live *liveI
 		}
 		out = append(out, providers.Event{Kind: providers.Edited, Ref: providers.Ref{Account: p.account, ID: s.ID}, Post: p.toPost(s, me, dom)})
 	}
-	whole := len(raws) < pageSize
 	for _, l := range live.list {
 		if onPage[l.id] || !whole && !l.created.After(oldest) {
 			continue
 		}
-		_, err := p.Fetch(ctx, l.id)
-		switch {
-		case err == nil:
-			// Still there: the page left it out for a reason of its own.
-		case errors.Is(err, providers.ErrNotFound):
+		gone, err := p.confirmGone(ctx, l.id)
+		if err != nil {
+			return nil, err
+		}
+		if gone {
 			out = append(out, providers.Event{Kind: providers.Deleted, Ref: providers.Ref{Account: p.account, ID: l.id}})
-		case ctx.Err() != nil:
-			return nil, ctx.Err()
-		default:
-			zerolog.Ctx(ctx).Debug().Err(err).Str("id", l.id).Msg("mastodon stream: cannot tell whether a status missing from the newest page was deleted")
 		}
 	}
 	return out, nil
+}
+
+// newestPage reads the account's newest page of statuses, oldest first;
+// whole says the page holds the whole timeline (it is not full).
+func (p *Provider) newestPage(ctx context.Context, op string) (account, []status, bool, error) {
+	me, err := p.me(ctx)
+	if err != nil {
+		return account{}, nil, false, err
+	}
+	var raws []json.RawMessage
+	q := url.Values{"limit": {strconv.Itoa(pageSize)}}
+	if _, err := p.do(ctx, op, http.MethodGet, "/api/v1/accounts/"+url.PathEscape(me.ID)+"/statuses", q, nil, "", &raws); err != nil {
+		return account{}, nil, false, err
+	}
+	page, _ := newerThan(decodeStatuses(ctx, raws), "")
+	return me, page, len(raws) < pageSize, nil
+}
+
+// confirmGone looks up status id, which a page did not show: gone only
+// when the server answers 404. A look-up that fails otherwise is logged
+// and counts as not gone (the status is asked about again next time); an
+// ended ctx is an error.
+func (p *Provider) confirmGone(ctx context.Context, id string) (bool, error) {
+	_, err := p.Fetch(ctx, id)
+	switch {
+	case err == nil:
+		return false, nil // still there: the page left it out for a reason of its own
+	case errors.Is(err, providers.ErrNotFound):
+		return true, nil
+	case ctx.Err() != nil:
+		return false, ctx.Err()
+	}
+	zerolog.Ctx(ctx).Debug().Err(err).Str("id", id).Msg("mastodon: cannot tell whether a status missing from the newest page was deleted")
+	return false, nil
+}
+
+// Gone implements providers.Checker: the newest page shows which of ids
+// still exist; each of the others is looked up, and only a 404 is gone.
+// For an account read by polling, whose deletes nothing announces.
+func (p *Provider) Gone(ctx context.Context, ids []string) ([]string, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	_, page, _, err := p.newestPage(ctx, "check deletes")
+	if err != nil {
+		return nil, err
+	}
+	onPage := make(map[string]bool, len(page))
+	for i := range page {
+		onPage[page[i].ID] = true
+	}
+	var gone []string
+	for _, id := range ids {
+		if onPage[id] || !validID(id) {
+			continue
+		}
+		g, err := p.confirmGone(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if g {
+			gone = append(gone, id)
+			onPage[id] = true // once
+		}
+	}
+	return gone, nil
 }
 
 // liveIDs remembers the account's own statuses a Stream has emitted and

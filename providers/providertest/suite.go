@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -31,6 +32,7 @@ func Run(t *testing.T, opt Opt) {
 		{"Edit", testEdit},
 		{"Delete", testDelete},
 		{"Repost", testRepost},
+		{"Gone", testGone},
 		{"Reconcile", testReconcile},
 		{"Errors", testErrors},
 		{"RateLimited", testRateLimited},
@@ -319,6 +321,39 @@ func testRepost(t *testing.T, s *suite) {
 	}
 	if got, _ := s.Fake.Lookup(id); got.ID != id {
 		t.Errorf("the reposted post itself is gone after Unrepost")
+	}
+}
+
+// testGone: of a post that exists, one deleted by its owner and one that
+// never existed, the Checker says the last two are gone, and only they.
+func testGone(t *testing.T, s *suite) {
+	c := s.caps.Checker
+	if c == nil {
+		t.Skip("no Checker")
+	}
+	kept := s.Fake.PostAsUser("conformance: still here", "")
+	deleted := s.Fake.PostAsUser("conformance: deleted by its owner", "")
+	s.Fake.DeleteAsUser(deleted)
+	never := missingID(kept)
+	before := s.Fake.Requests()
+	gone, err := c.Gone(s.ctx(t), []string{kept, deleted, never})
+	if err != nil {
+		s.noSecret(t, err)
+		t.Fatalf("Gone: %v", err)
+	}
+	slices.Sort(gone)
+	want := []string{deleted, never}
+	slices.Sort(want)
+	if !slices.Equal(gone, want) {
+		t.Errorf("Gone = %v, want %v (the deleted post and the one that never existed)", gone, want)
+	}
+	// At most a look-up per ID, a page, and the account's and server's
+	// own details once.
+	if n := s.Fake.Requests() - before; n > 6 {
+		t.Errorf("Gone of 3 IDs sent %d requests", n)
+	}
+	if gone, err := c.Gone(s.ctx(t), nil); err != nil || len(gone) != 0 {
+		t.Errorf("Gone of nothing = %v, %v", gone, err)
 	}
 }
 

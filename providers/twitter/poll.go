@@ -2,9 +2,11 @@ package twitter
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -159,6 +161,43 @@ func (p *Provider) Fetch(ctx context.Context, id string) (*providers.Post, error
 	c := p.converter(r.Includes)
 	post := c.convert(*r.Data, c.meID == "" || r.Data.AuthorID == "" || r.Data.AuthorID == c.meID, 1)
 	return post, nil
+}
+
+// Gone implements providers.Checker with one GET /2/tweets?ids=…: X
+// answers the posts that exist in data and a resource-not-found problem
+// for each that does not (deleted, or never made). Any other problem (a
+// protected or suspended author) does not count as gone. X bills each post
+// the answer holds as a read.
+func (p *Provider) Gone(ctx context.Context, ids []string) ([]string, error) {
+	const op = "check deletes"
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if len(ids) > providers.MaxChecked {
+		return nil, &providers.Error{Kind: providers.Rejected, Reason: providers.ReasonInvalid, Network: Name, Op: op,
+			Message: fmt.Sprintf("%d IDs; X looks up at most %d at once", len(ids), providers.MaxChecked)}
+	}
+	asked := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		if !validID(id) {
+			return nil, p.badID(op, id)
+		}
+		asked[id] = true
+	}
+	var r timelineResponse
+	q := url.Values{"ids": {strings.Join(ids, ",")}}
+	if err := p.call(ctx, op, http.MethodGet, "/2/tweets", q, nil, &r); err != nil {
+		return nil, err
+	}
+	var gone []string
+	for _, pr := range r.Errors {
+		id := pr.ResourceID
+		if strings.HasSuffix(pr.Type, "/resource-not-found") && pr.ResourceType == "tweet" && asked[id] {
+			gone = append(gone, id)
+			delete(asked, id) // once
+		}
+	}
+	return gone, nil
 }
 
 // timeParam formats t the way the spec's start_time wants it.

@@ -295,3 +295,34 @@ func TestPollSinceCursor(t *testing.T) {
 		t.Errorf("Poll with nothing since = %v, %q, %v; want nothing and the same cursor", evs, next, err)
 	}
 }
+
+// TestGoneCountsOnlyNotFound: of X's problems for a lookup, only
+// resource-not-found on a post asked about means gone; a protected author's
+// post, or a problem naming something else, does not.
+func TestGoneCountsOnlyNotFound(t *testing.T) {
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/2/tweets" || r.URL.Query().Get("ids") != "101,102,103,104" {
+			writeJSON(w, 400, `{"title":"Invalid Request","type":"https://api.x.com/2/problems/invalid-request"}`)
+			return
+		}
+		writeJSON(w, 200, `{"data":[{"id":"101","text":"still here","edit_history_tweet_ids":["101"]}],"errors":[
+			{"value":"102","detail":"Could not find tweet with ids: [102].","title":"Not Found Error","resource_type":"tweet","parameter":"ids","resource_id":"102","type":"https://api.twitter.com/2/problems/resource-not-found"},
+			{"value":"103","detail":"Sorry, you are not authorized to see the Tweet with ids: [103].","title":"Authorization Error","resource_type":"tweet","parameter":"ids","resource_id":"103","type":"https://api.twitter.com/2/problems/not-authorized-for-resource"},
+			{"value":"9","detail":"Could not find user with id: [9].","title":"Not Found Error","resource_type":"user","parameter":"author_id","resource_id":"9","type":"https://api.twitter.com/2/problems/resource-not-found"},
+			{"value":"999","detail":"Could not find tweet with ids: [999].","title":"Not Found Error","resource_type":"tweet","parameter":"ids","resource_id":"999","type":"https://api.twitter.com/2/problems/resource-not-found"}]}`)
+	})
+	p := newTestProvider(t, s, nil)
+	gone, err := p.Gone(context.Background(), []string{"101", "102", "103", "104"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(gone) != 1 || gone[0] != "102" {
+		t.Errorf("Gone = %v, want [102]: only a post asked about and not found", gone)
+	}
+	if _, err := p.Gone(context.Background(), make([]string, providers.MaxChecked+1)); !errors.Is(err, providers.ErrRejected) {
+		t.Errorf("Gone of %d IDs = %v, want a refusal before anything is sent", providers.MaxChecked+1, err)
+	}
+	if n := len(s.requests()); n != 1 {
+		t.Errorf("%d requests, want 1", n)
+	}
+}

@@ -345,6 +345,7 @@ var (
 	_ providers.Editor        = (*Provider)(nil)
 	_ providers.Deleter       = (*Provider)(nil)
 	_ providers.Reposter      = (*Provider)(nil)
+	_ providers.Checker       = (*Provider)(nil)
 	_ providers.MediaUploader = (*Provider)(nil)
 	_ providers.Fetcher       = (*Provider)(nil)
 	_ providers.Reconciler    = (*Provider)(nil)
