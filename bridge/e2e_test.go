@@ -325,6 +325,26 @@ func TestRestartFindsEditsAndDeletesMadeWhileStopped(t *testing.T) {
 	}
 }
 
+// TestCheckDeletesFindsXDeletes: X announces no deletes; with
+// check_deletes the bridge looks its mirrored tweets up and deletes the
+// mirror of the one that is gone, and only that one.
+func TestCheckDeletesFindsXDeletes(t *testing.T) {
+	w := newWorld(t, worldOpt{links: "  x2m: {from: alice-x, to: [alice-mastodon]}", xExtra: `check_deletes: "@every 1s"`})
+	w.start()
+	kept := w.x.Post(twittertest.PostOpts{Text: "This tweet stays"})
+	gone := w.x.Post(twittertest.PostOpts{Text: "This tweet goes"})
+	keptParts := w.waitMirror(ax, kept, am)
+	goneParts := w.waitMirror(ax, gone, am)
+	w.x.Delete(gone)
+	w.waitFor("the mirror of the deleted tweet to go", func() bool {
+		_, ok := w.m.Lookup(goneParts[0])
+		return !ok
+	})
+	if _, ok := w.m.Lookup(keptParts[0]); !ok || w.m.Posts() != 1 {
+		t.Errorf("Mastodon holds %d posts; the mirror of the tweet that stayed must be one of them (%v)", w.m.Posts(), ok)
+	}
+}
+
 func TestXEditUpdatesMastodonInPlace(t *testing.T) {
 	w := newWorld(t, worldOpt{links: "  x2m: {from: alice-x, to: [alice-mastodon]}"})
 	w.start()

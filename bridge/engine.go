@@ -227,6 +227,22 @@ func (e *Engine) Run(ctx context.Context) error {
 			a.poll(intakeCtx, e)
 		}()
 	}
+	for _, a := range accts {
+		if a.cfg.CheckDeletes == "" {
+			continue
+		}
+		if len(cfg.Source(a.name)) == 0 {
+			a.log.Warn().Msg("check_deletes is set, but no link reads this account; nothing is checked")
+			continue
+		}
+		if a.caps.Checker == nil {
+			a.log.Warn().Msg("check_deletes is set, but this network cannot look its posts up; no deletes are checked")
+			continue
+		}
+		if _, err := sched.AddFunc(a.cfg.CheckDeletes, func() { e.checkDeletes(intakeCtx, a) }); err != nil {
+			return fmt.Errorf("bridge: account %s: check_deletes schedule %q: %w", a.name, a.cfg.CheckDeletes, err)
+		}
+	}
 	for _, name := range cfg.AnnouncementNames {
 		an := cfg.Announcements[name]
 		if _, err := sched.AddFunc(an.Schedule, func() { e.announce(intakeCtx, an) }); err != nil {

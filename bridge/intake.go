@@ -98,6 +98,69 @@ func (e *Engine) resume(a *account) error {
 	return nil
 }
 
+// checkWindow is how far back check_deletes looks: posts are deleted soon
+// after they are made far more often than later, and on X every post
+// looked up is billed.
+const checkWindow = 48 * time.Hour
+
+// checkDeletes asks a source that can tell (providers.Checker) which of its
+// origins of the last checkWindow (the newest providers.MaxChecked, not
+// deleted, not left out on every target) are gone, and records a delete
+// for each, as if the network had announced it.
+func (e *Engine) checkDeletes(ctx context.Context, a *account) {
+	if paused, _ := a.isPaused(); paused {
+		return
+	}
+	if _, limited := a.limited(e.now()); limited {
+		return
+	}
+	posts, err := e.st.PostsOn(a.name, e.now().Add(-checkWindow))
+	if err != nil {
+		a.log.Error().Err(err).Msg("cannot read the posts to check for deletes")
+		return
+	}
+	var recent []store.Post
+	for _, p := range posts {
+		if p.Role != store.Origin {
+			continue
+		}
+		for _, ts := range p.Targets {
+			if ts.State != store.PostSkipped {
+				recent = append(recent, p)
+				break
+			}
+		}
+	}
+	if len(recent) == 0 {
+		return
+	}
+	slices.SortStableFunc(recent, func(x, y store.Post) int { return x.Created.Compare(y.Created) })
+	if len(recent) > providers.MaxChecked {
+		recent = recent[len(recent)-providers.MaxChecked:]
+	}
+	ids := make([]string, len(recent))
+	for i, p := range recent {
+		ids[i] = p.Ref.ID
+	}
+	gone, err := a.caps.Checker.Gone(a.logCtx(ctx), ids)
+	if err != nil {
+		if ctx.Err() == nil {
+			a.log.Warn().Err(err).Int("posts", len(ids)).Msg("checking for deletes failed; the next check tries again")
+		}
+		return
+	}
+	a.log.Debug().Int("posts", len(ids)).Int("gone", len(gone)).Msg("checked for deletes")
+	for _, id := range gone {
+		a.log.Info().Str("ref", providers.Ref{Account: a.name, ID: id}.String()).Msg("deleted at the source (found by check_deletes)")
+		if err := e.handleEvent(ctx, a, providers.Event{Kind: providers.Deleted, Ref: providers.Ref{Account: a.name, ID: id}}); err != nil {
+			if ctx.Err() == nil {
+				a.log.Error().Err(err).Msg("cannot record a delete found by check_deletes")
+			}
+			return
+		}
+	}
+}
+
 // poll reads a polling source once from its cursor.
 func (a *account) poll(ctx context.Context, e *Engine) {
 	if !a.waitSettled(ctx) {
