@@ -188,15 +188,8 @@ type retweetRequest struct {
 	TweetID string `json:"tweet_id"`
 }
 
-// unretweetResponse is UsersRetweetsDeleteResponse.
-type unretweetResponse struct {
-	Data *struct {
-		Retweeted bool `json:"retweeted"`
-	} `json:"data"`
-	Errors []problem `json:"errors"`
-}
-
-// retweetResponse is UsersRetweetsCreateResponse.
+// retweetResponse is UsersRetweetsCreateResponse, and
+// UsersRetweetsDeleteResponse (which has no id).
 type retweetResponse struct {
 	Data *struct {
 		ID        string `json:"id"`

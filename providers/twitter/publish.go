@@ -201,26 +201,12 @@ func (p *Provider) Repost(ctx context.Context, id string) error {
 	if !validID(id) {
 		return p.badID(op, id)
 	}
-	me, err := p.self(ctx, op)
-	if err != nil {
-		return err
-	}
-	var r retweetResponse
-	err = p.call(ctx, op, http.MethodPost, "/2/users/"+me.ID+"/retweets", nil, retweetRequest{TweetID: id}, &r)
+	err := p.retweetCall(ctx, op, http.MethodPost, "", retweetRequest{TweetID: id}, "the answer does not say the post was reposted")
 	var pe *providers.Error
 	if errors.As(err, &pe) && pe.Kind == providers.Rejected && alreadyReposted(pe) {
 		return nil
 	}
-	if err != nil {
-		return err
-	}
-	if r.Data == nil {
-		if len(r.Errors) > 0 {
-			return p.problemsError(op, r.Errors)
-		}
-		return p.malformed(op, "the answer does not say the post was reposted")
-	}
-	return nil
+	return err
 }
 
 // Unrepost undoes the account's retweet of post id (DELETE
@@ -231,23 +217,30 @@ func (p *Provider) Unrepost(ctx context.Context, id string) error {
 	if !validID(id) {
 		return p.badID(op, id)
 	}
+	err := p.retweetCall(ctx, op, http.MethodDelete, "/"+id, nil, "the answer does not say the repost was undone")
+	if errors.Is(err, providers.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+// retweetCall sends a retweet or its undoing to /2/users/:me/retweets+tail
+// and checks that the answer says something happened (data), else names
+// the problems X gave or says unclear.
+func (p *Provider) retweetCall(ctx context.Context, op, method, tail string, body any, unclear string) error {
 	me, err := p.self(ctx, op)
 	if err != nil {
 		return err
 	}
-	var r unretweetResponse
-	err = p.call(ctx, op, http.MethodDelete, "/2/users/"+me.ID+"/retweets/"+id, nil, nil, &r)
-	if errors.Is(err, providers.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
+	var r retweetResponse
+	if err := p.call(ctx, op, method, "/2/users/"+me.ID+"/retweets"+tail, nil, body, &r); err != nil {
 		return err
 	}
 	if r.Data == nil {
 		if len(r.Errors) > 0 {
 			return p.problemsError(op, r.Errors)
 		}
-		return p.malformed(op, "the answer does not say the repost was undone")
+		return p.malformed(op, unclear)
 	}
 	return nil
 }
