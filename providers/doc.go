@@ -9,9 +9,11 @@
 // take (Limits). Everything else is an optional capability, found once by a
 // type assertion (see Capabilities):
 //
-//	source: Poller (required of a source), Streamer (optional)
+//	source: Poller (required of a source), Streamer, Resumer (a stream told
+//	        what the engine knows, to find what changed while it was
+//	        stopped), Checker (deletes the network does not announce)
 //	target: Publisher (required of a target), Editor, Deleter, Reposter,
-//	        MediaUploader, Fetcher, Reconciler (optional)
+//	        MediaUploader, Fetcher, Reconciler, Mentioner (optional)
 //
 // Adapters live in sub-packages (providers/mastodon, providers/twitter) and
 // register themselves in init; providers/all imports them all. This package
