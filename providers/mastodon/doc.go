@@ -3,8 +3,9 @@
 //
 // It registers itself as the network "mastodon" with the setting "server" (the
 // server's base URL, "https://social.example") and the secret "access_token".
-// One Provider is one account; it is a source (Poll, Stream) and a target
-// (Publish, Edit, Delete, Repost, UploadMedia, Fetch, FindPublished).
+// One Provider is one account; it is a source (Poll, Stream, Resume, Gone)
+// and a target (Publish, Edit, Delete, Repost and Unrepost, UploadMedia,
+// Fetch, FindPublished).
 //
 // It is built on github.com/mattn/go-mastodon, wrapped where that library falls
 // short:
@@ -16,8 +17,10 @@
 //     (which can sleep for an hour) never runs and classify sees the status,
 //     the headers and the body;
 //   - the user stream is a WebSocket supervised here (backoff with jitter, a
-//     ping/read-deadline watchdog, a catch-up Poll after every connect), not the
-//     library's StreamingWSUser, which gives up after one failed redial;
+//     ping/read-deadline watchdog, a catch-up Poll after every connect, and
+//     after an outage or a Resume a look at the newest page for edits and
+//     deletes the stream missed), not the library's StreamingWSUser, which
+//     gives up after one failed redial;
 //   - reads of statuses decode into the hand-written wire types in api.go,
 //     which know the 4.5 quote object and the nullable fields other servers
 //     send.

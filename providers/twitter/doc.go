@@ -8,9 +8,9 @@
 // consumer_secret, access_token and access_token_secret.
 //
 // A Provider is a source (Poller: GET /2/users/:id/tweets from a since_id
-// cursor) and a target (Publisher, Editor, Deleter, Reposter,
-// MediaUploader, Fetcher, Reconciler). It is not a Streamer: X has no user
-// stream for this kind of app.
+// cursor; Checker: GET /2/tweets?ids=) and a target (Publisher, Editor,
+// Deleter, Reposter, MediaUploader, Fetcher, Reconciler, Mentioner). It is
+// not a Streamer: X has no user stream for this kind of app.
 //
 // Every outcome X answers is mapped by one function, classify, onto a
 // *providers.Error: 429 is RateLimited with the reset X states
@@ -35,14 +35,19 @@
 //     everyone a post mentions.
 //   - Edits work only for eligible accounts within X's edit window; set
 //     can_edit: true for those. An edit is a new post with a new ID: Poll
-//     reports it as an Edited event keyed on the first ID.
+//     reports it as an Edited event keyed on the first ID. X edits only a
+//     post's latest version, so an edit refused for naming an older one
+//     (a retry whose first answer was lost) reads the edit history and
+//     takes the newest version as done if it says the same, else edits it.
 //   - X deduplicates by content, not by key: after a crash, FindPublished
 //     looks for the draft among the account's newest posts (X's
 //     duplicate-content rejection is the other half of the answer).
 //   - Reads cost money under pay-per-use pricing: a poll with nothing new
 //     is one request, and the account's identity is read once and kept.
 //   - Polling cannot see deletes: X's timeline simply stops listing a
-//     deleted post, so Poll reports Created and Edited events only.
+//     deleted post, so Poll reports Created and Edited events only. Gone
+//     (providers.Checker) looks posts up by ID for the engine's
+//     check_deletes; each post found is billed as a read.
 //   - Quote posts need an enterprise plan and are not made here; quotes
 //     read from X are reported in Post.QuoteOf.
 package twitter
