@@ -382,6 +382,9 @@ func (p *Provider) newestPage(ctx context.Context, op string) (account, []status
 // and counts as not gone (the status is asked about again next time); an
 // ended ctx is an error.
 func (p *Provider) confirmGone(ctx context.Context, id string) (bool, error) {
+	if !validID(id) {
+		return false, nil // not a status ID: nothing the server can say gone
+	}
 	_, err := p.Fetch(ctx, id)
 	switch {
 	case err == nil:
@@ -412,7 +415,7 @@ func (p *Provider) Gone(ctx context.Context, ids []string) ([]string, error) {
 	}
 	var gone []string
 	for _, id := range ids {
-		if onPage[id] || !validID(id) {
+		if onPage[id] {
 			continue
 		}
 		g, err := p.confirmGone(ctx, id)
