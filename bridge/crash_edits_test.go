@@ -31,22 +31,7 @@ func TestCrashEditsAndDeletes(t *testing.T) {
 	signal := make(chan struct{}, 1)
 	xp := newCrashProxy(t, x.URL(), signal)
 	dir := t.TempDir()
-	yaml := fmt.Sprintf(`data_dir: %s
-http: {listen: ""}
-accounts:
-  alice-mastodon: {network: mastodon, server: %s, access_token: %s}
-  alice-x:
-    network: twitter
-    api_base: %s
-    consumer_key: %s
-    consumer_secret: %s
-    access_token: %s
-    access_token_secret: %s
-    can_edit: "true"
-    poll: ""
-links:
-  m2x: {from: alice-mastodon, to: [alice-x]}
-`, dir, m.URL(), m.Token(), xp.srv.URL, x.ConsumerKey(), x.ConsumerSecret(), x.Token(), x.TokenSecret())
+	yaml := childConfig(dir, m.URL(), m.Token(), xp.srv.URL, x, "can_edit: \"true\"\npoll: \"\"", "  m2x: {from: alice-mastodon, to: [alice-x]}\n")
 	path := filepath.Join(dir, "config.yaml")
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)

@@ -174,20 +174,7 @@ func TestCrash(t *testing.T) {
 	mp := newCrashProxy(t, m.URL(), signal)
 	xp := newCrashProxy(t, x.URL(), signal)
 	dir := t.TempDir()
-	yaml := fmt.Sprintf(`data_dir: %s
-http: {listen: ""}
-accounts:
-  alice-mastodon: {network: mastodon, server: %s, access_token: %s}
-  alice-x:
-    network: twitter
-    api_base: %s
-    consumer_key: %s
-    consumer_secret: %s
-    access_token: %s
-    access_token_secret: %s
-    poll: "@every 1s"
-links:
-%s`, dir, mp.srv.URL, m.Token(), xp.srv.URL, x.ConsumerKey(), x.ConsumerSecret(), x.Token(), x.TokenSecret(), bothWays)
+	yaml := childConfig(dir, mp.srv.URL, m.Token(), xp.srv.URL, x, `poll: "@every 1s"`, bothWays)
 	path := filepath.Join(dir, "config.yaml")
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
@@ -340,6 +327,26 @@ links:
 	if t.Failed() {
 		t.Logf("log:\n%s", tail(log))
 	}
+}
+
+// childConfig is the configuration of a child engine: alice on Mastodon at
+// mURL and on X at xURL (both may be proxies), xExtra more keys for the X
+// account, and the links section.
+func childConfig(dir, mURL, mToken, xURL string, x *twittertest.Server, xExtra, links string) string {
+	return fmt.Sprintf(`data_dir: %s
+http: {listen: ""}
+accounts:
+  alice-mastodon: {network: mastodon, server: %s, access_token: %s}
+  alice-x:
+    network: twitter
+    api_base: %s
+    consumer_key: %s
+    consumer_secret: %s
+    access_token: %s
+    access_token_secret: %s
+%s
+links:
+%s`, dir, mURL, mToken, xURL, x.ConsumerKey(), x.ConsumerSecret(), x.Token(), x.TokenSecret(), indent(xExtra, "    "), links)
 }
 
 // burst posts 20 toots and 20 tweets.
