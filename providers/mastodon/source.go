@@ -37,19 +37,14 @@ func (p *Provider) Poll(ctx context.Context, cursor string) ([]providers.Event, 
 		return nil, cursor, err
 	}
 	dom := p.localDomain()
-	path := "/api/v1/accounts/" + url.PathEscape(me.ID) + "/statuses"
 	if since, ok := providers.ParseSinceCursor(cursor); ok {
-		return p.pollSince(ctx, me, dom, path, cursor, since)
+		return p.pollSince(ctx, me, dom, cursor, since)
 	}
 	var events []providers.Event
 	next := cursor
 	for page := 0; page < max(p.pollPages, 1); page++ {
-		q := url.Values{"limit": {strconv.Itoa(pageSize)}}
-		if next != "" {
-			q.Set("min_id", next)
-		}
-		var raws []json.RawMessage
-		if _, err := p.do(ctx, "poll", http.MethodGet, path, q, nil, "", &raws); err != nil {
+		raws, err := p.statusesPage(ctx, "poll", me, "min_id", next)
+		if err != nil {
 			if page == 0 || ctx.Err() != nil {
 				return nil, cursor, err
 			}
@@ -111,17 +106,13 @@ func newerThan(page []status, cursor string) (out []status, ignored bool) {
 // p.pollPages pages (1000 statuses by default): a longer history is cut to
 // its newest part, and a warning logged. Until a status is found, the next
 // cursor is the since cursor.
-func (p *Provider) pollSince(ctx context.Context, me account, dom, path, cursor string, since time.Time) ([]providers.Event, string, error) {
+func (p *Provider) pollSince(ctx context.Context, me account, dom, cursor string, since time.Time) ([]providers.Event, string, error) {
 	var newestFirst []status
 	maxID := ""
 	reachedSince := false
 	for page := 0; page < max(p.pollPages, 1); page++ {
-		q := url.Values{"limit": {strconv.Itoa(pageSize)}}
-		if maxID != "" {
-			q.Set("max_id", maxID)
-		}
-		var raws []json.RawMessage
-		if _, err := p.do(ctx, "poll", http.MethodGet, path, q, nil, "", &raws); err != nil {
+		raws, err := p.statusesPage(ctx, "poll", me, "max_id", maxID)
+		if err != nil {
 			return nil, cursor, err
 		}
 		statuses := decodeStatuses(ctx, raws)
@@ -185,4 +176,34 @@ func decodeStatuses(ctx context.Context, raws []json.RawMessage) []status {
 		}
 	}
 	return out
+}
+
+// statusesPage reads one page of the account's statuses (GET
+// /api/v1/accounts/:id/statuses, the server's own order), from the status
+// named by param (min_id or max_id) when id is not empty.
+func (p *Provider) statusesPage(ctx context.Context, op string, me account, param, id string) ([]json.RawMessage, error) {
+	q := url.Values{"limit": {strconv.Itoa(pageSize)}}
+	if id != "" {
+		q.Set(param, id)
+	}
+	var raws []json.RawMessage
+	if _, err := p.do(ctx, op, http.MethodGet, "/api/v1/accounts/"+url.PathEscape(me.ID)+"/statuses", q, nil, "", &raws); err != nil {
+		return nil, err
+	}
+	return raws, nil
+}
+
+// newestPage reads the account's newest page of statuses, oldest first;
+// whole says the page holds the whole timeline (it is not full).
+func (p *Provider) newestPage(ctx context.Context, op string) (account, []status, bool, error) {
+	me, err := p.me(ctx)
+	if err != nil {
+		return account{}, nil, false, err
+	}
+	raws, err := p.statusesPage(ctx, op, me, "", "")
+	if err != nil {
+		return account{}, nil, false, err
+	}
+	page, _ := newerThan(decodeStatuses(ctx, raws), "")
+	return me, page, len(raws) < pageSize, nil
 }

@@ -6,9 +6,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"net/http"
-	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -359,22 +357,6 @@ func (p *Provider) missedSince(ctx context.Context, since time.Time, live *liveI
 		}
 	}
 	return out, nil
-}
-
-// newestPage reads the account's newest page of statuses, oldest first;
-// whole says the page holds the whole timeline (it is not full).
-func (p *Provider) newestPage(ctx context.Context, op string) (account, []status, bool, error) {
-	me, err := p.me(ctx)
-	if err != nil {
-		return account{}, nil, false, err
-	}
-	var raws []json.RawMessage
-	q := url.Values{"limit": {strconv.Itoa(pageSize)}}
-	if _, err := p.do(ctx, op, http.MethodGet, "/api/v1/accounts/"+url.PathEscape(me.ID)+"/statuses", q, nil, "", &raws); err != nil {
-		return account{}, nil, false, err
-	}
-	page, _ := newerThan(decodeStatuses(ctx, raws), "")
-	return me, page, len(raws) < pageSize, nil
 }
 
 // confirmGone looks up status id, which a page did not show: gone only

@@ -246,16 +246,10 @@ func (p *Provider) Fetch(ctx context.Context, id string) (*providers.Post, error
 // without its domain). The oldest match wins: it is the first attempt's.
 func (p *Provider) FindPublished(ctx context.Context, d providers.Draft, since time.Time) (providers.Published, bool, error) {
 	const op = "reconcile"
-	me, err := p.me(ctx)
+	_, statuses, _, err := p.newestPage(ctx, op)
 	if err != nil {
 		return providers.Published{}, false, err
 	}
-	var raws []json.RawMessage
-	q := url.Values{"limit": {strconv.Itoa(pageSize)}}
-	if _, err := p.do(ctx, op, http.MethodGet, "/api/v1/accounts/"+url.PathEscape(me.ID)+"/statuses", q, nil, "", &raws); err != nil {
-		return providers.Published{}, false, err
-	}
-	statuses := decodeStatuses(ctx, raws)
 	want := comparableText(d.Text)
 	dom := p.localDomain()
 	var found *status
