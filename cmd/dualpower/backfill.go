@@ -46,17 +46,8 @@ func (c *cli) backfill(args []string) int {
 	if _, ok := cfg.Links[link]; !ok {
 		return c.usageError("no link %q in %s", link, *path)
 	}
-	log := newLogger(cfg, c.stderr)
-	var st *store.Store
-	var err error
-	if *dryRun {
-		log = dryRunLogger(log)
-		var cleanup func()
-		st, cleanup, err = dryRunStore(cfg, log)
-		defer cleanup()
-	} else {
-		st, err = openStore(cfg, false)
-	}
+	log, st, cleanup, err := openLedger(cfg, newLogger(cfg, c.stderr), *dryRun)
+	defer cleanup()
 	if errors.Is(err, store.ErrLocked) {
 		return c.fail("%v: stop the daemon while you backfill, then start it again", err)
 	}

@@ -43,17 +43,8 @@ func (c *cli) run(args []string) int {
 		return exitUsage
 	}
 	bridge.TuneGC()
-	log := newLogger(cfg, c.stderr)
-	var st *store.Store
-	var err error
-	if *dryRun {
-		log = dryRunLogger(log)
-		var cleanup func()
-		st, cleanup, err = dryRunStore(cfg, log)
-		defer cleanup()
-	} else {
-		st, err = openStore(cfg, false)
-	}
+	log, st, cleanup, err := openLedger(cfg, newLogger(cfg, c.stderr), *dryRun)
+	defer cleanup()
 	if err != nil {
 		return c.fail("%v", err)
 	}
@@ -186,6 +177,19 @@ type live struct {
 	config  atomic.Pointer[config.Config] // the config in force
 	running atomic.Bool                   // the engine has started its work
 	engine  atomic.Pointer[bridge.Engine] // the engine of the generation running
+}
+
+// openLedger opens the ledger run and backfill work on: the real one, or
+// for a dry run a throwaway copy, with log raised to show what the dry run
+// would do. cleanup removes the copy; it is never nil.
+func openLedger(cfg *config.Config, log zerolog.Logger, dryRun bool) (zerolog.Logger, *store.Store, func(), error) {
+	if !dryRun {
+		st, err := openStore(cfg, false)
+		return log, st, func() {}, err
+	}
+	log = dryRunLogger(log)
+	st, cleanup, err := dryRunStore(cfg, log)
+	return log, st, cleanup, err
 }
 
 // dryRunStore is a throwaway ledger for run --dry-run: a copy of the real
