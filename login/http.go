@@ -321,37 +321,6 @@ func plainToken(s string) bool {
 	return s != ""
 }
 
-// ParseBase checks a server's base URL as a person types it: "https://" is
-// assumed without a scheme; http and https are accepted; credentials, a
-// query or a fragment are refused. The path is kept without its trailing
-// slash, for servers installed under one.
-func ParseBase(s string) (*url.URL, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return nil, errors.New("no server address given")
-	}
-	if !strings.Contains(s, "://") {
-		s = "https://" + s
-	}
-	u, err := url.Parse(s)
-	if err != nil {
-		return nil, fmt.Errorf("%s is not a URL", clean(s, 200))
-	}
-	switch {
-	case u.Scheme != "http" && u.Scheme != "https":
-		return nil, fmt.Errorf("%s: want an http:// or https:// address", u.Redacted())
-	case u.Host == "" || u.Hostname() == "":
-		return nil, fmt.Errorf("%s has no host", u.Redacted())
-	case u.User != nil:
-		return nil, errors.New("the address must not carry a user name or password")
-	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
-		return nil, fmt.Errorf("%s: leave out the query and fragment", u.Redacted())
-	}
-	u.Path = strings.TrimRight(u.Path, "/")
-	u.RawPath = ""
-	return u, nil
-}
-
 // IsLoopback reports whether u's host is this machine, where plain http
 // crosses no network.
 func IsLoopback(u *url.URL) bool {

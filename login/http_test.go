@@ -6,40 +6,6 @@ import (
 	"testing"
 )
 
-func TestParseBase(t *testing.T) {
-	for _, tt := range []struct {
-		name, in, want, err string
-	}{
-		{name: "bare host", in: "social.example", want: "https://social.example"},
-		{name: "trailing slash", in: " https://social.example/ ", want: "https://social.example"},
-		{name: "sub path", in: "https://example.org/masto/", want: "https://example.org/masto"},
-		{name: "plain http and port", in: "http://127.0.0.1:3000", want: "http://127.0.0.1:3000"},
-		{name: "empty", in: "  ", err: "no server address"},
-		{name: "other scheme", in: "ftp://social.example", err: "want an http:// or https://"},
-		{name: "no host", in: "https://", err: "has no host"},
-		{name: "credentials", in: "https://alice:pw@social.example", err: "user name or password"},
-		{name: "query", in: "https://social.example/?a=b", err: "leave out the query"},
-		{name: "fragment", in: "https://social.example/#top", err: "leave out the query"},
-		{name: "not a URL", in: "https://social example", err: "not a URL"},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			u, err := ParseBase(tt.in)
-			if tt.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.err) {
-					t.Fatalf("ParseBase(%q) = %v, %v; want an error mentioning %q", tt.in, u, err, tt.err)
-				}
-				if strings.Contains(err.Error(), "pw") {
-					t.Errorf("error repeats the password: %v", err)
-				}
-				return
-			}
-			if err != nil || u.String() != tt.want {
-				t.Fatalf("ParseBase(%q) = %v, %v; want %s", tt.in, u, err, tt.want)
-			}
-		})
-	}
-}
-
 func TestIsLoopback(t *testing.T) {
 	for in, want := range map[string]bool{
 		"http://127.0.0.1:80": true, "http://localhost": true, "http://[::1]:8080": true,

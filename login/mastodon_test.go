@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dualpower/dualpower/providers"
 	"github.com/dualpower/dualpower/providers/mastodon/mastodontest"
 )
 
@@ -21,9 +22,9 @@ func testOptions() Options { return Options{UserAgent: "dualpower/test"} }
 
 func mustBase(t *testing.T, s string) *url.URL {
 	t.Helper()
-	u, err := ParseBase(s)
+	u, err := providers.ParseBaseURL(s)
 	if err != nil {
-		t.Fatalf("ParseBase(%q): %v", s, err)
+		t.Fatalf("ParseBaseURL(%q): %v", s, err)
 	}
 	return u
 }

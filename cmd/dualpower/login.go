@@ -81,7 +81,7 @@ func (c *cli) loginMastodon(args []string) int {
 	if *server == "" {
 		return c.usageError("login mastodon: --server is required, e.g. --server https://social.example")
 	}
-	base, err := login.ParseBase(*server)
+	base, err := providers.ParseBaseURL(*server)
 	if err != nil {
 		return c.usageError("login mastodon: --server: %v", err)
 	}
@@ -170,7 +170,7 @@ func (c *cli) loginTwitter(args []string) int {
 	if *key == "" || *secret == "" {
 		return c.usageError("login twitter: --consumer-key and --consumer-secret are required (or $X_CONSUMER_KEY and $X_CONSUMER_SECRET): the keys of your app in X's developer portal")
 	}
-	base, err := login.ParseBase(*apiBase)
+	base, err := providers.ParseBaseURL(*apiBase)
 	if err != nil {
 		return c.usageError("login twitter: --api-base: %v", err)
 	}

@@ -183,25 +183,13 @@ func defaultTransport() *http.Transport {
 }
 
 func parseServer(s string) (*url.URL, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
+	if strings.TrimSpace(s) == "" {
 		return nil, errors.New("server is not set")
 	}
-	if !strings.Contains(s, "://") {
-		s = "https://" + s
-	}
-	u, err := url.Parse(s)
+	u, err := providers.ParseBaseURL(s)
 	if err != nil {
-		return nil, errors.New("server is not a URL")
+		return nil, fmt.Errorf("server: %w", err)
 	}
-	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
-		return nil, fmt.Errorf("server %q: want an http(s) URL with a host", u.Redacted())
-	}
-	if u.User != nil {
-		return nil, errors.New("server: credentials in the URL are not supported; use access_token")
-	}
-	u.Path = strings.TrimRight(u.Path, "/")
-	u.RawPath, u.RawQuery, u.Fragment = "", "", ""
 	return u, nil
 }
 

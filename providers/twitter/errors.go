@@ -333,15 +333,6 @@ func (p *Provider) scrub(s string) string {
 	return secretParam.ReplaceAllString(s, "${1}${2}<redacted>")
 }
 
-// redactURL hides user info in a URL string for an error message.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "<unparseable URL>"
-	}
-	return u.Redacted()
-}
-
 // scrubURLError renders a transport error with its URL's query and user
 // info removed.
 func scrubURLError(err error) string {

@@ -90,12 +90,9 @@ func New(opt providers.Options) (*Provider, error) {
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("twitter: missing secrets: %s", strings.Join(missing, ", "))
 	}
-	base, err := url.Parse(strings.TrimRight(opt.Setting("api_base", DefaultAPIBase), "/"))
-	if err != nil || (base.Scheme != "https" && base.Scheme != "http") || base.Host == "" {
-		return nil, fmt.Errorf("twitter: api_base %q is not an http(s) URL", redactURL(opt.Setting("api_base", DefaultAPIBase)))
-	}
-	if base.User != nil || base.RawQuery != "" || base.Fragment != "" {
-		return nil, fmt.Errorf("twitter: api_base %q must not carry credentials, a query or a fragment", base.Redacted())
+	base, err := providers.ParseBaseURL(opt.Setting("api_base", DefaultAPIBase))
+	if err != nil {
+		return nil, fmt.Errorf("twitter: api_base: %w", err)
 	}
 	canEdit, err := strconv.ParseBool(opt.Setting("can_edit", "false"))
 	if err != nil {
