@@ -125,43 +125,34 @@ func (q *quote) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// instanceLimits is the part of an instance's configuration that says
+// what a status may hold, the same in GET /api/v2/instance and (where a
+// server sends it) GET /api/v1/instance.
+type instanceLimits struct {
+	Statuses struct {
+		MaxCharacters            *int `json:"max_characters"`
+		MaxMediaAttachments      *int `json:"max_media_attachments"`
+		CharactersReservedPerURL *int `json:"characters_reserved_per_url"`
+	} `json:"statuses"`
+	MediaAttachments struct {
+		ImageSizeLimit   *int64 `json:"image_size_limit"`
+		VideoSizeLimit   *int64 `json:"video_size_limit"`
+		DescriptionLimit *int   `json:"description_limit"`
+	} `json:"media_attachments"`
+}
+
 // instanceV2 is the part of GET /api/v2/instance the adapter reads.
 type instanceV2 struct {
-	Domain        string `json:"domain"`
-	Configuration struct {
-		URLs struct {
-			Streaming *string `json:"streaming"`
-		} `json:"urls"`
-		Statuses struct {
-			MaxCharacters            *int `json:"max_characters"`
-			MaxMediaAttachments      *int `json:"max_media_attachments"`
-			CharactersReservedPerURL *int `json:"characters_reserved_per_url"`
-		} `json:"statuses"`
-		MediaAttachments struct {
-			ImageSizeLimit   *int64 `json:"image_size_limit"`
-			VideoSizeLimit   *int64 `json:"video_size_limit"`
-			DescriptionLimit *int   `json:"description_limit"`
-		} `json:"media_attachments"`
-	} `json:"configuration"`
+	Domain        string         `json:"domain"`
+	Configuration instanceLimits `json:"configuration"`
 }
 
 // instanceV1 is the part of GET /api/v1/instance the adapter reads, with the
 // max_toot_chars Pleroma and Akkoma send instead of a configuration.
 type instanceV1 struct {
-	URI           string `json:"uri"`
-	MaxTootChars  *int   `json:"max_toot_chars"`
-	Configuration *struct {
-		Statuses struct {
-			MaxCharacters            *int `json:"max_characters"`
-			MaxMediaAttachments      *int `json:"max_media_attachments"`
-			CharactersReservedPerURL *int `json:"characters_reserved_per_url"`
-		} `json:"statuses"`
-		MediaAttachments struct {
-			ImageSizeLimit   *int64 `json:"image_size_limit"`
-			VideoSizeLimit   *int64 `json:"video_size_limit"`
-			DescriptionLimit *int   `json:"description_limit"`
-		} `json:"media_attachments"`
-	} `json:"configuration"`
+	URI           string          `json:"uri"`
+	MaxTootChars  *int            `json:"max_toot_chars"`
+	Configuration *instanceLimits `json:"configuration"`
 }
 
 // apiError is the Error entity every error answer carries.

@@ -297,19 +297,13 @@ func (p *Provider) Limits(ctx context.Context) (providers.Limits, error) {
 }
 
 func (p *Provider) fetchLimits(ctx context.Context) (providers.Limits, string, error) {
-	var (
-		maxChars, urlLen, maxMedia, descLimit *int
-		imageSize, videoSize                  *int64
-		domain                                string
-	)
+	var c instanceLimits
+	var domain string
 	var v2 instanceV2
 	_, err := p.do(ctx, "limits", http.MethodGet, "/api/v2/instance", nil, nil, "", &v2)
 	switch {
 	case err == nil:
-		c := v2.Configuration
-		maxChars, urlLen, maxMedia = c.Statuses.MaxCharacters, c.Statuses.CharactersReservedPerURL, c.Statuses.MaxMediaAttachments
-		descLimit, imageSize, videoSize = c.MediaAttachments.DescriptionLimit, c.MediaAttachments.ImageSizeLimit, c.MediaAttachments.VideoSizeLimit
-		domain = v2.Domain
+		c, domain = v2.Configuration, v2.Domain
 	case errors.Is(err, providers.ErrNotFound):
 		var v1 instanceV1
 		if _, err := p.do(ctx, "limits", http.MethodGet, "/api/v1/instance", nil, nil, "", &v1); err != nil {
@@ -317,25 +311,23 @@ func (p *Provider) fetchLimits(ctx context.Context) (providers.Limits, string, e
 				return providers.Limits{}, "", err
 			}
 		}
-		maxChars = v1.MaxTootChars
-		if c := v1.Configuration; c != nil {
-			if c.Statuses.MaxCharacters != nil {
-				maxChars = c.Statuses.MaxCharacters
-			}
-			urlLen, maxMedia = c.Statuses.CharactersReservedPerURL, c.Statuses.MaxMediaAttachments
-			descLimit, imageSize, videoSize = c.MediaAttachments.DescriptionLimit, c.MediaAttachments.ImageSizeLimit, c.MediaAttachments.VideoSizeLimit
+		if v1.Configuration != nil {
+			c = *v1.Configuration
+		}
+		if c.Statuses.MaxCharacters == nil {
+			c.Statuses.MaxCharacters = v1.MaxTootChars
 		}
 		domain = hostOf(v1.URI)
 	default:
 		return providers.Limits{}, "", err
 	}
 	l := providers.Limits{
-		MaxLength:     positive(maxChars, DefaultMaxCharacters),
-		URLLength:     positive(urlLen, DefaultURLLength),
-		MaxMedia:      positive(maxMedia, DefaultMaxMedia),
-		MaxImageSize:  positive64(imageSize, DefaultImageSizeLimit),
-		MaxVideoSize:  positive64(videoSize, DefaultVideoSizeLimit),
-		MaxAltLength:  positive(descLimit, DefaultDescriptionLimit),
+		MaxLength:     positive(c.Statuses.MaxCharacters, DefaultMaxCharacters),
+		URLLength:     positive(c.Statuses.CharactersReservedPerURL, DefaultURLLength),
+		MaxMedia:      positive(c.Statuses.MaxMediaAttachments, DefaultMaxMedia),
+		MaxImageSize:  positive(c.MediaAttachments.ImageSizeLimit, DefaultImageSizeLimit),
+		MaxVideoSize:  positive(c.MediaAttachments.VideoSizeLimit, DefaultVideoSizeLimit),
+		MaxAltLength:  positive(c.MediaAttachments.DescriptionLimit, DefaultDescriptionLimit),
 		WarningCounts: true,
 		CanEdit:       true,
 	}
@@ -345,14 +337,8 @@ func (p *Provider) fetchLimits(ctx context.Context) (providers.Limits, string, e
 	return l, domain, nil
 }
 
-func positive(v *int, def int) int {
-	if v != nil && *v > 0 {
-		return *v
-	}
-	return def
-}
-
-func positive64(v *int64, def int64) int64 {
+// positive is *v when the server said a positive number, else def.
+func positive[T int | int64](v *T, def T) T {
 	if v != nil && *v > 0 {
 		return *v
 	}
