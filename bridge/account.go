@@ -2,7 +2,6 @@ package bridge
 
 import (
 	"context"
-	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -206,17 +205,6 @@ func (a *account) isPaused() (bool, chan struct{}) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.paused, a.resume
-}
-
-// backoff is an exponential delay with jitter, for retrying a stream or a
-// poll that failed: 1 s, 2 s, 4 s … up to max, each ±25 %.
-func backoff(attempt int, max time.Duration) time.Duration {
-	d := time.Second << min(attempt, 16)
-	if d > max || d <= 0 {
-		d = max
-	}
-	j := 0.75 + rand.Float64()/2
-	return time.Duration(float64(d) * j)
 }
 
 // sleep waits d or until ctx ends; it reports whether the wait was whole.

@@ -16,17 +16,28 @@ const (
 
 // retryAt is when to try an intent again after its attempts-th failure.
 func (e *Engine) retryAt(attempts int, reset time.Time) time.Time {
-	d := retryMax
-	if attempts < 1 {
-		attempts = 1
-	}
-	if attempts <= 30 {
-		d = min(e.retryBase<<(attempts-1), retryMax)
-	}
-	d = time.Duration(float64(d) * (1 - retryJitter + 2*retryJitter*rand.Float64()))
-	at := e.now().Add(d)
+	at := e.now().Add(backoffDelay(e.retryBase, max(attempts, 1)-1, retryMax))
 	if reset.After(at) {
 		return reset
 	}
 	return at
+}
+
+// backoff is the wait before restarting a stream (or a poll) that failed
+// attempt times in a row: 1 s, 2 s, 4 s … up to max.
+func backoff(attempt int, max time.Duration) time.Duration {
+	return backoffDelay(time.Second, attempt, max)
+}
+
+// backoffDelay is base doubled n times, at most max, spread by ±retryJitter
+// so that many accounts failing together do not retry together.
+func backoffDelay(base time.Duration, n int, max time.Duration) time.Duration {
+	d := max
+	if n < 30 {
+		d = min(base<<n, max)
+	}
+	if d <= 0 {
+		d = max
+	}
+	return time.Duration(float64(d) * (1 - retryJitter + 2*retryJitter*rand.Float64()))
 }
