@@ -78,24 +78,32 @@ func (e *Engine) resume(a *account) error {
 	if err != nil || st.LastActivity.IsZero() {
 		return err
 	}
-	posts, err := e.st.PostsOn(a.name, e.now().Add(-resumeWindow))
+	posts, err := e.newestOrigins(a, resumeWindow, resumeKnown, nil)
 	if err != nil {
 		return err
 	}
-	var known []providers.Known
-	for _, p := range posts {
-		// Only origins: what happens to a mirror on its own network is
-		// not mirrored back.
-		if p.Role == store.Origin {
-			known = append(known, providers.Known{ID: p.Ref.ID, Created: p.Created})
-		}
-	}
-	slices.SortStableFunc(known, func(x, y providers.Known) int { return x.Created.Compare(y.Created) })
-	if len(known) > resumeKnown {
-		known = known[len(known)-resumeKnown:]
+	known := make([]providers.Known, len(posts))
+	for i, p := range posts {
+		known[i] = providers.Known{ID: p.Ref.ID, Created: p.Created}
 	}
 	a.caps.Resumer.Resume(st.LastActivity, known)
 	return nil
+}
+
+// newestOrigins returns the origins on a's account made within window and
+// not deleted that keep accepts (nil keeps all), the newest n, oldest
+// first. Only origins: what happens to a mirror on its own network is not
+// mirrored back.
+func (e *Engine) newestOrigins(a *account, window time.Duration, n int, keep func(store.Post) bool) ([]store.Post, error) {
+	posts, err := e.st.PostsOn(a.name, e.now().Add(-window))
+	if err != nil {
+		return nil, err
+	}
+	posts = slices.DeleteFunc(posts, func(p store.Post) bool {
+		return p.Role != store.Origin || keep != nil && !keep(p)
+	})
+	slices.SortStableFunc(posts, func(x, y store.Post) int { return x.Created.Compare(y.Created) })
+	return posts[max(len(posts)-n, 0):], nil
 }
 
 // checkWindow is how far back check_deletes looks: posts are deleted soon
@@ -114,29 +122,20 @@ func (e *Engine) checkDeletes(ctx context.Context, a *account) {
 	if _, limited := a.limited(e.now()); limited {
 		return
 	}
-	posts, err := e.st.PostsOn(a.name, e.now().Add(-checkWindow))
+	recent, err := e.newestOrigins(a, checkWindow, providers.MaxChecked, func(p store.Post) bool {
+		for _, ts := range p.Targets {
+			if ts.State != store.PostSkipped {
+				return true
+			}
+		}
+		return false
+	})
 	if err != nil {
 		a.log.Error().Err(err).Msg("cannot read the posts to check for deletes")
 		return
 	}
-	var recent []store.Post
-	for _, p := range posts {
-		if p.Role != store.Origin {
-			continue
-		}
-		for _, ts := range p.Targets {
-			if ts.State != store.PostSkipped {
-				recent = append(recent, p)
-				break
-			}
-		}
-	}
 	if len(recent) == 0 {
 		return
-	}
-	slices.SortStableFunc(recent, func(x, y store.Post) int { return x.Created.Compare(y.Created) })
-	if len(recent) > providers.MaxChecked {
-		recent = recent[len(recent)-providers.MaxChecked:]
 	}
 	ids := make([]string, len(recent))
 	for i, p := range recent {
