@@ -319,10 +319,6 @@ func oneOf(v string, set ...string) bool {
 
 // handleUploadInit is POST /2/media/upload/initialize (JSON).
 func (s *Server) handleUploadInit(w http.ResponseWriter, r *http.Request, c *reqCtx) {
-	var raw map[string]json.RawMessage
-	if !s.decodeJSONObject(w, r, c.body, &raw) {
-		return
-	}
 	var req struct {
 		MediaType        *string  `json:"media_type"`
 		MediaCategory    *string  `json:"media_category"`
@@ -330,11 +326,9 @@ func (s *Server) handleUploadInit(w http.ResponseWriter, r *http.Request, c *req
 		AdditionalOwners []string `json:"additional_owners"`
 		Shared           *bool    `json:"shared"`
 	}
-	if errs := checkObject("$", raw, initSchema); len(errs) > 0 {
-		s.invalidRequest(w, errs...)
+	if !s.decodeBody(w, r, c.body, initSchema, &req) {
 		return
 	}
-	_ = json.Unmarshal(c.body, &req)
 	if req.TotalBytes == nil {
 		s.invalidParam(w, "total_bytes", "", "$.total_bytes: is missing but it is required")
 		return
@@ -533,14 +527,6 @@ func (s *Server) handleUploadStatus(w http.ResponseWriter, r *http.Request, c *r
 
 // handleMetadata is POST /2/media/metadata: alt text (≤ 1000 characters).
 func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request, c *reqCtx) {
-	var raw map[string]json.RawMessage
-	if !s.decodeJSONObject(w, r, c.body, &raw) {
-		return
-	}
-	if errs := checkObject("$", raw, metadataSchema); len(errs) > 0 {
-		s.invalidRequest(w, errs...)
-		return
-	}
 	var req struct {
 		ID       string `json:"id"`
 		Metadata struct {
@@ -554,7 +540,9 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request, c *reqCt
 			} `json:"sensitive_media_warning"`
 		} `json:"metadata"`
 	}
-	_ = json.Unmarshal(c.body, &req)
+	if !s.decodeBody(w, r, c.body, metadataSchema, &req) {
+		return
+	}
 	if req.Metadata.AltText != nil && utf8.RuneCountInString(req.Metadata.AltText.Text) > maxAltText {
 		s.invalidParam(w, "metadata.alt_text.text", req.Metadata.AltText.Text, fmt.Sprintf("$.metadata.alt_text.text: may only be %d characters long", maxAltText))
 		return

@@ -763,14 +763,6 @@ func (s *Server) handleTweets(w http.ResponseWriter, r *http.Request, c *reqCtx)
 // handleCreate is POST /2/tweets: a post, a reply, a quote, or (with
 // edit_options) an edit.
 func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, c *reqCtx) {
-	var raw map[string]json.RawMessage
-	if !s.decodeJSONObject(w, r, c.body, &raw) {
-		return
-	}
-	if errs := checkObject("$", raw, createSchema); len(errs) > 0 {
-		s.invalidRequest(w, errs...)
-		return
-	}
 	var body struct {
 		Text  string `json:"text"`
 		Reply *struct {
@@ -787,8 +779,7 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, c *reqCtx)
 			Previous string `json:"previous_post_id"`
 		} `json:"edit_options"`
 	}
-	if err := json.Unmarshal(c.body, &body); err != nil {
-		s.invalidRequest(w, fieldError{Message: "The request body is not a valid JSON object."})
+	if !s.decodeBody(w, r, c.body, createSchema, &body) {
 		return
 	}
 	req := createReq{text: body.Text, quote: body.Quote, poll: body.Poll != nil, card: body.Card != "", replySettings: body.ReplySettings, viaAPI: true}
@@ -848,18 +839,12 @@ func (s *Server) handleRetweet(w http.ResponseWriter, r *http.Request, c *reqCtx
 		forbidden(w, "You are not permitted to perform this action.")
 		return
 	}
-	var raw map[string]json.RawMessage
-	if !s.decodeJSONObject(w, r, c.body, &raw) {
-		return
-	}
-	if errs := checkObject("$", raw, retweetSchema); len(errs) > 0 {
-		s.invalidRequest(w, errs...)
-		return
-	}
 	var body struct {
 		TweetID string `json:"tweet_id"`
 	}
-	_ = json.Unmarshal(c.body, &body)
+	if !s.decodeBody(w, r, c.body, retweetSchema, &body) {
+		return
+	}
 	s.mu.Lock()
 	rt, rej := s.retweetLocked(c.user, body.TweetID)
 	s.mu.Unlock()

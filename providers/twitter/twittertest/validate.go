@@ -127,6 +127,25 @@ func (s *Server) decodeJSONObject(w http.ResponseWriter, r *http.Request, body [
 	return true
 }
 
+// decodeBody reads a JSON request body the way X does: an object
+// (decodeJSONObject), valid against sc, and then decoded into into. A body
+// that is not answers 400 invalid-request, and decodeBody reports false.
+func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, body []byte, sc *schema, into any) bool {
+	var raw map[string]json.RawMessage
+	if !s.decodeJSONObject(w, r, body, &raw) {
+		return false
+	}
+	if errs := checkObject("$", raw, sc); len(errs) > 0 {
+		s.invalidRequest(w, errs...)
+		return false
+	}
+	if err := json.Unmarshal(body, into); err != nil {
+		s.invalidRequest(w, fieldError{Message: "The request body is not a valid JSON object."})
+		return false
+	}
+	return true
+}
+
 // checkObject validates obj (at path) against sc and returns every
 // violation.
 func checkObject(path string, obj map[string]json.RawMessage, sc *schema) []fieldError {
