@@ -53,7 +53,7 @@ func TestCrashEditsAndDeletes(t *testing.T) {
 		}
 	}
 
-	child := startSoakChild(t, path, dir)
+	child := startChild(t, path, dir)
 	defer func() { child.kill() }()
 	var toots []string
 	for i := range 6 {
@@ -84,7 +84,7 @@ func TestCrashEditsAndDeletes(t *testing.T) {
 		case <-time.After(60 * time.Second):
 			t.Fatalf("kill %d never came; log:\n%s", i+1, tail(readLog(dir)))
 		}
-		child = startSoakChild(t, path, dir)
+		child = startChild(t, path, dir)
 	}
 	xp.arm(nil, nil)
 

@@ -73,6 +73,65 @@ func TestCrashChild(t *testing.T) {
 	}
 }
 
+// engineChild is one run of the engine as a child process (TestCrashChild).
+type engineChild struct {
+	cmd    *exec.Cmd
+	exited chan struct{}
+}
+
+// startChild starts TestCrashChild on the config and waits until its
+// engine is running.
+func startChild(t *testing.T, path, dir string) *engineChild {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.v")
+	cmd.Env = append(os.Environ(), crashChildEnv+"="+path)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c := &engineChild{cmd: cmd, exited: make(chan struct{})}
+	ready := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if sc.Text() == "READY" {
+				close(ready)
+			}
+		}
+		cmd.Wait()
+		close(c.exited)
+	}()
+	select {
+	case <-ready:
+	case <-c.exited:
+		t.Fatalf("the child exited before it was ready; log:\n%s", tail(readLog(dir)))
+	case <-time.After(60 * time.Second):
+		c.kill()
+		t.Fatalf("the child was not ready within a minute; log:\n%s", tail(readLog(dir)))
+	}
+	return c
+}
+
+// kill SIGKILLs the child and waits until it is gone.
+func (c *engineChild) kill() {
+	c.cmd.Process.Signal(syscall.SIGKILL)
+	<-c.exited
+}
+
+// stop asks the child to shut down cleanly, and kills it if it does not.
+func (c *engineChild) stop() {
+	c.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-c.exited:
+	case <-time.After(30 * time.Second):
+		c.kill()
+	}
+}
+
 // killPlan says when the proxy kills the child: at the n-th write request
 // to the target network of one run, before the fake sees it or after the
 // fake did the work but before the child hears the answer (the outcome the
@@ -192,33 +251,8 @@ func TestCrash(t *testing.T) {
 	var mIDs, xIDs []string
 	kills := 0
 	for run := 0; ; run++ {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.v")
-		cmd.Env = append(os.Environ(), crashChildEnv+"="+path)
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		exited := make(chan struct{})
-		ready := make(chan struct{})
-		go func() {
-			sc := bufio.NewScanner(stdout)
-			for sc.Scan() {
-				if sc.Text() == "READY" {
-					close(ready)
-				}
-			}
-			cmd.Wait()
-			close(exited)
-		}()
-		select {
-		case <-ready:
-		case <-exited:
-			t.Fatalf("run %d: the child exited before it was ready; log:\n%s", run, tail(readLog(dir)))
-		}
+		child := startChild(t, path, dir)
+		cmd, exited := child.cmd, child.exited
 		if run < len(plans) {
 			pl := plans[run]
 			killed := make(chan struct{})

@@ -1,18 +1,15 @@
 package bridge
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"math/rand"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -95,7 +92,7 @@ func TestChaosSoak(t *testing.T) {
 	sort.Slice(kills, func(i, j int) bool { return kills[i] < kills[j] })
 	t.Logf("kills planned at %v after the first post", kills)
 
-	child := startSoakChild(t, path, dir)
+	child := startChild(t, path, dir)
 	defer func() { child.kill() }()
 
 	// Chaos starts once the first child is up, and runs to the end.
@@ -162,7 +159,7 @@ func TestChaosSoak(t *testing.T) {
 		}
 		child.kill()
 		t.Logf("kill %d of %d at %v", i+1, len(kills), time.Since(start).Round(time.Millisecond))
-		child = startSoakChild(t, path, dir)
+		child = startChild(t, path, dir)
 	}
 	<-posted
 	// The disturbances end with the posts; the 5xx go on to the end. A
@@ -314,65 +311,6 @@ func soakChaos(rng *rand.Rand, m *mastodontest.Server, x *twittertest.Server, do
 			m.DropStreams()
 			x.DropStreams() // X has no stream: a no-op, kept for symmetry
 		}
-	}
-}
-
-// soakChild is one run of the engine as a child process.
-type soakChild struct {
-	cmd    *exec.Cmd
-	exited chan struct{}
-}
-
-// startSoakChild starts TestCrashChild on the config and waits until its
-// engine is running.
-func startSoakChild(t *testing.T, path, dir string) *soakChild {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.v")
-	cmd.Env = append(os.Environ(), crashChildEnv+"="+path)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	c := &soakChild{cmd: cmd, exited: make(chan struct{})}
-	ready := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if sc.Text() == "READY" {
-				close(ready)
-			}
-		}
-		cmd.Wait()
-		close(c.exited)
-	}()
-	select {
-	case <-ready:
-	case <-c.exited:
-		t.Fatalf("the child exited before it was ready; log:\n%s", tail(readLog(dir)))
-	case <-time.After(60 * time.Second):
-		c.kill()
-		t.Fatalf("the child was not ready within a minute; log:\n%s", tail(readLog(dir)))
-	}
-	return c
-}
-
-// kill SIGKILLs the child and waits until it is gone.
-func (c *soakChild) kill() {
-	c.cmd.Process.Signal(syscall.SIGKILL)
-	<-c.exited
-}
-
-// stop asks the child to shut down cleanly, and kills it if it does not.
-func (c *soakChild) stop() {
-	c.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-c.exited:
-	case <-time.After(30 * time.Second):
-		c.kill()
 	}
 }
 
